@@ -1,0 +1,31 @@
+-- Replace every writable field of task %(id)s of %(user_id)s (PUT) when its version is one of
+-- %(versions)s (NULL: any); returns the new row and whether it was completed before.
+-- Changing the rule or time zone, or the due date of a series' first task, re-anchors the series.
+UPDATE tasks AS t SET
+    title = %(title)s,
+    description = %(description)s,
+    completed = %(completed)s,
+    completed_at = CASE WHEN NOT %(completed)s THEN NULL WHEN t.completed THEN t.completed_at ELSE now() END,
+    priority = %(priority)s,
+    tags = %(tags)s,
+    due_date = %(due_date)s,
+    reminder_at = %(reminder_at)s,
+    timezone = %(timezone)s,
+    recurrence_rule = %(recurrence_rule)s,
+    recurrence_anchor = %(recurrence_anchor)s,
+    series_start = CASE
+        WHEN %(recurrence_rule)s::text IS NULL THEN NULL
+        WHEN t.series_start IS NULL OR t.occurrence = 1
+          OR %(recurrence_rule)s IS DISTINCT FROM t.recurrence_rule
+          OR %(timezone)s <> t.timezone THEN %(due_date)s::timestamptz
+        ELSE t.series_start END,
+    occurrence = CASE
+        WHEN %(recurrence_rule)s IS DISTINCT FROM t.recurrence_rule OR %(timezone)s <> t.timezone THEN 1
+        ELSE t.occurrence END,
+    position = %(position)s,
+    version = t.version + 1,
+    updated_at = now()
+FROM (SELECT completed FROM tasks WHERE user_id = %(user_id)s AND id = %(id)s FOR UPDATE) AS old
+WHERE t.user_id = %(user_id)s AND t.id = %(id)s
+  AND (%(versions)s::int[] IS NULL OR t.version = ANY (%(versions)s::int[]))
+RETURNING t.*, old.completed AS was_completed;

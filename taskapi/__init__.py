@@ -1,0 +1,1 @@
+"""taskapi: a multi-user task-management REST API (Falcon, raw SQL, PostgreSQL)."""

@@ -1,0 +1,97 @@
+"""Command line: `python -m taskapi serve | migrate [--rollback [--all]] | token USER_ID`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / ".data"
+DEV_SECRET_FILE = DATA_DIR / "jwt-secret"
+
+
+def _dev_secret() -> str:
+    """JWT_SECRET, or for local use a secret generated once and kept in .data/."""
+    if os.environ.get("JWT_SECRET"):
+        return os.environ["JWT_SECRET"]
+    if not DEV_SECRET_FILE.exists():
+        DATA_DIR.mkdir(exist_ok=True)
+        DEV_SECRET_FILE.write_text(secrets.token_urlsafe(48))
+        DEV_SECRET_FILE.chmod(0o600)
+    return DEV_SECRET_FILE.read_text().strip()
+
+
+def _database_url() -> str:
+    """DATABASE_URL, or a local PostgreSQL cluster under .data/postgres, created and started here."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from taskapi.localdb import LocalCluster, LocalClusterError
+
+    try:
+        url = LocalCluster(DATA_DIR / "postgres").start()
+    except LocalClusterError as exc:
+        sys.exit(f"taskapi: {exc}")
+    print(f"taskapi: DATABASE_URL unset, using the local cluster at {url}", file=sys.stderr)
+    return url
+
+
+def serve() -> None:
+    from taskapi import migrations
+
+    os.environ["DATABASE_URL"] = _database_url()
+    if not os.environ.get("JWT_SECRET") and not os.environ.get("JWT_JWKS_URL"):
+        os.environ["JWT_SECRET"] = _dev_secret()
+        print("taskapi: JWT_SECRET unset, using a dev secret; get a token with "
+              "`python -m taskapi token USER_ID`", file=sys.stderr)
+    applied = migrations.apply(os.environ["DATABASE_URL"])
+    print(f"taskapi: migrations applied: {', '.join(applied) or 'none pending'}", file=sys.stderr)
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "taskapi.app:app"]
+    os.chdir(ROOT)
+    os.execv(sys.executable, gunicorn)
+
+
+def migrate(rollback: bool, everything: bool) -> None:
+    from taskapi import migrations
+    from taskapi.config import load_config_or_exit
+
+    url = os.environ.get("DATABASE_URL") or load_config_or_exit().database_url
+    if rollback:
+        done = migrations.rollback(url, everything=everything)
+        print(f"rolled back: {', '.join(done) or 'nothing'}")
+    else:
+        done = migrations.apply(url)
+        print(f"applied: {', '.join(done) or 'nothing pending'}")
+
+
+def token(user_id: str, ttl_seconds: int) -> None:
+    from taskapi.auth import issue_dev_token
+
+    print(issue_dev_token(_dev_secret(), user_id, ttl_seconds=ttl_seconds,
+                          issuer=os.environ.get("JWT_ISSUER") or None,
+                          audience=os.environ.get("JWT_AUDIENCE") or None))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m taskapi")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="run gunicorn (with a local PostgreSQL when DATABASE_URL is unset)")
+    migrate_cmd = commands.add_parser("migrate", help="apply pending migrations (or roll back)")
+    migrate_cmd.add_argument("--rollback", action="store_true", help="roll back the newest migration")
+    migrate_cmd.add_argument("--all", action="store_true", help="with --rollback: roll back every migration")
+    token_cmd = commands.add_parser("token", help="print a dev token (HS256, JWT_SECRET) for USER_ID")
+    token_cmd.add_argument("user_id")
+    token_cmd.add_argument("--ttl", type=int, default=3600, help="seconds until it expires (default 3600)")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve()
+    elif args.command == "migrate":
+        migrate(args.rollback, args.all)
+    else:
+        token(args.user_id, args.ttl)
+
+
+if __name__ == "__main__":
+    main()

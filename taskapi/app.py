@@ -1,0 +1,58 @@
+"""Wiring: create_app(config) builds the pool, the store, the resources and the middleware.
+
+`taskapi.app:app` is the WSGI callable gunicorn serves; it is built on first access, from the
+environment, so importing this module (tests, tools) needs no settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from taskapi import errors
+from taskapi.auth import TokenVerifier
+from taskapi.config import Config, load_config_or_exit
+from taskapi.db import Database, load_queries
+from taskapi.logs import configure_logging
+from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
+from taskapi.resources.health import Health
+from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
+from taskapi.store import TaskStore
+
+
+class TaskApp(falcon.App):
+    """The Falcon app, holding its database so gunicorn's hooks can open and close the pool."""
+
+    db: Database
+
+
+def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
+    db = Database(config)
+    store = TaskStore(db, load_queries())
+    verifier = verifier or TokenVerifier(
+        secret=config.jwt_secret,
+        jwks_url=config.jwt_jwks_url,
+        issuer=config.jwt_issuer,
+        audience=config.jwt_audience,
+        leeway=config.jwt_leeway_seconds,
+    )
+    app = TaskApp(middleware=[RequestContext(), BodyLimit(config.max_body_bytes), BearerAuth(verifier)])
+    app.db = db
+    app.req_options.strip_url_path_trailing_slash = True
+    errors.install(app)
+
+    app.add_route("/health", Health(db))
+    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
+    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
+    app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        config = load_config_or_exit()
+        configure_logging(config.log_level)
+        globals()["app"] = built = create_app(config)
+        return built
+    raise AttributeError(name)

@@ -1,0 +1,43 @@
+"""ETags from task versions, and the If-Match / If-None-Match headers that name them."""
+
+from __future__ import annotations
+
+import re
+
+import falcon
+
+_TAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _versions(header: str, name: str) -> list[int] | None:
+    """The versions a header lists; None for `*` (any version)."""
+    if header.strip() == "*":
+        return None
+    versions = []
+    for tag in header.split(","):
+        match = _TAG.match(tag.strip())
+        if match is None:
+            raise falcon.HTTPBadRequest(
+                description=f'{name} must list ETags as the API sends them, e.g. "3" (or *).'
+            )
+        versions.append(int(match.group(1)))
+    return versions
+
+
+def if_match(req: falcon.Request) -> list[int] | None:
+    """The versions a write may apply to; None when the client set no precondition."""
+    header = req.get_header("If-Match")
+    return None if header is None else _versions(header, "If-Match")
+
+
+def not_modified(req: falcon.Request, version: int) -> bool:
+    """True when If-None-Match names the task's current version (answer 304)."""
+    header = req.get_header("If-None-Match")
+    if header is None:
+        return False
+    versions = _versions(header, "If-None-Match")
+    return versions is None or version in versions

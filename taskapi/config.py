@@ -1,0 +1,89 @@
+"""Settings: the only reader of the environment; a bad value stops start-up naming the setting."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from environs import Env, EnvError
+from marshmallow.validate import OneOf, Range
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; str(e) starts with its name."""
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    jwt_secret: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: float = 30.0
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    db_pool_min_size: int = 1
+    db_pool_max_size: int = 8
+    db_pool_timeout: float = 2.0
+    db_statement_timeout_ms: int = 5000
+    db_prepared_statements: bool = True
+    max_body_bytes: int = 1024 * 1024
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    threads: int = 4
+
+
+def load_config() -> Config:
+    """Read and check every setting; raise ConfigError naming the first bad one."""
+    env = Env(expand_vars=False)
+    try:
+        database_url = env.str("DATABASE_URL")
+        if not database_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("DATABASE_URL: must be a postgresql:// URL")
+        secret = env.str("JWT_SECRET", "") or None
+        jwks_url = env.str("JWT_JWKS_URL", "") or None
+        if secret is None and jwks_url is None:
+            raise ConfigError("JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL (or both)")
+        if secret is not None and len(secret) < 32:
+            raise ConfigError("JWT_SECRET: must be at least 32 characters (HS256 needs a 256-bit secret)")
+        if jwks_url is not None and not jwks_url.startswith(("https://", "http://")):
+            raise ConfigError("JWT_JWKS_URL: must be an http(s) URL")
+        port = env.int("PORT", None, validate=Range(1, 65535))
+        min_size = env.int("DB_POOL_MIN_SIZE", 1, validate=Range(0, 100))
+        max_size = env.int("DB_POOL_MAX_SIZE", 8, validate=Range(1, 100))
+        if min_size > max_size:
+            raise ConfigError("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
+        return Config(
+            database_url=database_url,
+            jwt_secret=secret,
+            jwt_jwks_url=jwks_url,
+            jwt_issuer=env.str("JWT_ISSUER", "") or None,
+            jwt_audience=env.str("JWT_AUDIENCE", "") or None,
+            jwt_leeway_seconds=env.float("JWT_LEEWAY_SECONDS", 30.0, validate=Range(0, 300)),
+            cors_origins=tuple(o.rstrip("/") for o in env.list("CORS_ORIGINS", []) if o),
+            log_level=env.str(
+                "LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+            ),
+            db_pool_min_size=min_size,
+            db_pool_max_size=max_size,
+            db_pool_timeout=env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),
+            db_statement_timeout_ms=env.int("DB_STATEMENT_TIMEOUT_MS", 5000, validate=Range(0, 600_000)),
+            db_prepared_statements=env.bool("DB_PREPARED_STATEMENTS", True),
+            max_body_bytes=env.int("MAX_BODY_BYTES", 1024 * 1024, validate=Range(1024, 64 * 1024 * 1024)),
+            bind=env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
+            workers=env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
+            threads=env.int("WEB_THREADS", 4, validate=Range(1, 64)),
+        )
+    except EnvError as exc:
+        # environs says 'Environment variable "X" invalid: [...]': keep it to one line
+        raise ConfigError(" ".join(str(exc).split())) from None
+
+
+def load_config_or_exit() -> Config:
+    """Start-up entry point: one clear line on stderr and exit status 2, never a traceback."""
+    try:
+        return load_config()
+    except ConfigError as exc:
+        print(f"taskapi: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,26 @@
+"""GET /health: is the service up, and can it reach its database."""
+
+from __future__ import annotations
+
+import falcon
+
+from taskapi.db import Database
+from taskapi.errors import RETRY_AFTER_SECONDS
+from taskapi.media import send_json
+
+PING_TIMEOUT_SECONDS = 0.5
+
+
+class Health:
+    public = True
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.cache_control = ["no-store"]
+        if self.db.ping(PING_TIMEOUT_SECONDS):
+            send_json(resp, {"status": "ok", "database": "ok"})
+        else:
+            resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
+            send_json(resp, {"status": "unavailable", "database": "unavailable"}, 503)

@@ -1,0 +1,94 @@
+"""/api/v1/tasks: create, list, read, replace, patch, delete and toggle a user's tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import falcon
+
+from taskapi.conditional import etag, if_match, not_modified
+from taskapi.media import read_json_object, send_json
+from taskapi.schemas import ListQuery, TaskInput, task_json
+from taskapi.store import TaskChange, TaskStore
+
+PRIVATE = ["private", "no-cache"]
+
+
+def task_location(task_id: UUID) -> str:
+    return f"/api/v1/tasks/{task_id}"
+
+
+class _TaskResource:
+    def __init__(self, store: TaskStore, max_body_bytes: int) -> None:
+        self.store = store
+        self.max_body_bytes = max_body_bytes
+
+    def _body(self, req: falcon.Request) -> dict[str, Any]:
+        return read_json_object(req, self.max_body_bytes)
+
+    @staticmethod
+    def _send_task(resp: falcon.Response, row: dict[str, Any], status: int = 200) -> None:
+        resp.etag = etag(row["version"])
+        resp.cache_control = PRIVATE
+        send_json(resp, task_json(row), status)
+
+    @staticmethod
+    def _send_change(resp: falcon.Response, change: TaskChange) -> None:
+        """A PUT/PATCH answer: the task; a completion that created the next occurrence links it."""
+        if change.next_task is not None:
+            resp.append_link(task_location(change.next_task["id"]), "next-occurrence")
+        _TaskResource._send_task(resp, change.task)
+
+
+class TaskCollection(_TaskResource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        query = ListQuery().load(req.params)
+        rows, total = self.store.list(req.context.user_id, limit=query["limit"], offset=query["offset"])
+        resp.cache_control = PRIVATE
+        send_json(resp, {
+            "items": [task_json(row) for row in rows],
+            "total": total,
+            "limit": query["limit"],
+            "offset": query["offset"],
+            "next_cursor": None,
+        })
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        fields = TaskInput().load(self._body(req))
+        row = self.store.create(req.context.user_id, fields)
+        resp.location = task_location(row["id"])
+        self._send_task(resp, row, 201)
+
+
+class TaskItem(_TaskResource):
+    def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
+        row = self.store.get(req.context.user_id, task_id)
+        if not_modified(req, row["version"]):
+            resp.etag = etag(row["version"])
+            resp.status = 304
+            return
+        self._send_task(resp, row)
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
+        fields = TaskInput().load(self._body(req))
+        self._send_change(resp, self.store.replace(req.context.user_id, task_id, fields, if_match(req)))
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
+        changes = TaskInput().load(self._body(req), partial=True)
+        self._send_change(resp, self.store.patch(req.context.user_id, task_id, changes, if_match(req)))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
+        self.store.delete(req.context.user_id, task_id, if_match(req))
+        resp.status = 204
+
+
+class TaskToggle(_TaskResource):
+    def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
+        change = self.store.toggle(req.context.user_id, task_id, if_match(req))
+        resp.etag = etag(change.task["version"])
+        resp.cache_control = PRIVATE
+        send_json(resp, {
+            "task": task_json(change.task),
+            "next_task": task_json(change.next_task) if change.next_task else None,
+        })

@@ -1,0 +1,212 @@
+"""marshmallow schemas: the one place request shapes are checked, and the fields that go out."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
+from marshmallow.validate import Length, OneOf, Range
+
+from taskapi import recurrence
+
+PRIORITIES = ("high", "medium", "low")
+ANCHORS = ("due", "completion")
+READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "created_at", "updated_at")
+INT32 = Range(-(2**31), 2**31 - 1)
+# what Python's datetime and the database both hold, whatever the offset
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
+class Text(fields.String):
+    """A string, trimmed when `trim` is set; NUL characters (which PostgreSQL cannot store) refused."""
+
+    def __init__(self, *, trim: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trim = trim
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Must not contain NUL characters.")
+        return text.strip() if self.trim else text
+
+
+class Choice(fields.String):
+    """One of a few words, whatever the case; stored lower-case."""
+
+    def __init__(self, choices: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(validate=OneOf(choices, error=f"Must be one of: {', '.join(choices)}."), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).lower()
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (no "yes", 1 or "true")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value
+
+
+class Timestamp(fields.AwareDateTime):
+    """An RFC 3339 timestamp with an offset; one without is refused, never guessed."""
+
+    default_error_messages = {
+        "invalid": "Must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T09:00:00+00:00.",
+        "invalid_awareness": "Must carry a time zone offset, e.g. 2026-11-22T09:00:00+00:00 or ...Z.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or "T" not in value.upper():
+            raise self.make_error("invalid")
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= moment <= LATEST:
+            raise ValidationError("Must be between the years 1900 and 9999.")
+        return moment
+
+
+class TimeZoneName(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if name not in recurrence.timezones():
+            raise ValidationError("Must be an IANA time zone name such as Europe/Berlin or UTC.")
+        return name
+
+
+class RecurrenceRule(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return recurrence.normalize_rule(super()._deserialize(value, attr, data, **kwargs))
+        except recurrence.RuleError as exc:
+            raise ValidationError(_sentence(f"Not a usable RRULE: {exc}")) from None
+
+
+class TaskInput(Schema):
+    """The writable fields of a task (POST and PUT: all, with defaults; PATCH: those sent)."""
+
+    class Meta:
+        unknown = RAISE
+
+    title = Text(trim=True, required=True, validate=Length(1, 200, error="Must be 1 to 200 characters and not blank."))
+    description = Text(allow_none=True, load_default=None, validate=Length(max=2000))
+    completed = StrictBoolean(load_default=False)
+    priority = Choice(PRIORITIES, load_default="medium")
+    tags = fields.List(
+        Text(trim=True, validate=Length(1, 50, error="Each tag must be 1 to 50 characters.")),
+        load_default=list,
+        validate=Length(max=20, error="At most 20 tags."),
+    )
+    due_date = Timestamp(allow_none=True, load_default=None)
+    reminder_at = Timestamp(allow_none=True, load_default=None)
+    timezone = TimeZoneName(load_default="UTC")
+    recurrence_rule = RecurrenceRule(allow_none=True, load_default=None)
+    recurrence_anchor = Choice(ANCHORS, load_default="due")
+    position = fields.Integer(strict=True, load_default=0, validate=INT32)
+
+    @pre_load
+    def drop_read_only(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY}
+        return data
+
+    @post_load
+    def dedupe_tags(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "tags" in data:
+            seen: set[str] = set()
+            unique = []
+            for tag in data["tags"]:
+                if tag.casefold() not in seen:
+                    seen.add(tag.casefold())
+                    unique.append(tag)
+            data["tags"] = unique
+        return data
+
+    @validates_schema
+    def check_schedule(self, data: dict[str, Any], partial: Any = None, **kwargs: Any) -> None:
+        if partial:
+            return  # a PATCH is checked once merged into the stored task
+        due, reminder, rule = data["due_date"], data["reminder_at"], data["recurrence_rule"]
+        errors: dict[str, list[str]] = {}
+        if reminder is not None and due is not None and reminder > due:
+            errors["reminder_at"] = ["Must not be after due_date."]
+        if rule is not None and due is None:
+            errors["recurrence_rule"] = ["A recurring task needs a due_date."]
+        elif rule is not None:
+            try:
+                recurrence.check_series(rule, due, data["timezone"])
+            except recurrence.RuleError as exc:
+                errors["recurrence_rule"] = [_sentence(f"Not a usable RRULE: {exc}")]
+        if errors:
+            raise ValidationError(errors)
+
+
+class TaskSchema(Schema):
+    """A task as the API returns it."""
+
+    id = fields.UUID(dump_only=True)
+    user_id = fields.String(dump_only=True)
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    completed = fields.Boolean()
+    completed_at = fields.AwareDateTime(allow_none=True, dump_only=True)
+    priority = fields.String(validate=OneOf(PRIORITIES))
+    tags = fields.List(fields.String())
+    due_date = fields.AwareDateTime(allow_none=True)
+    reminder_at = fields.AwareDateTime(allow_none=True)
+    timezone = fields.String()
+    recurrence_rule = fields.String(allow_none=True)
+    recurrence_anchor = fields.String(validate=OneOf(ANCHORS))
+    is_recurring = fields.Boolean(dump_only=True)
+    position = fields.Integer()
+    version = fields.Integer(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+TASK_FIELDS = tuple(TaskSchema().fields)
+
+
+def task_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row as the API shows it (orjson writes the datetimes and UUIDs as RFC 3339 / text)."""
+    out = {name: row.get(name) for name in TASK_FIELDS}
+    out["is_recurring"] = row["recurrence_rule"] is not None
+    return out
+
+
+class ListQuery(Schema):
+    """Query parameters of GET /api/v1/tasks."""
+
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
+    offset = fields.Integer(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
+
+
+def flatten_errors(messages: Any) -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"field": ["message", ...]} (list items named by position)."""
+    if not isinstance(messages, dict):
+        return {"body": [str(m) for m in (messages if isinstance(messages, list) else [messages])]}
+    flat: dict[str, list[str]] = {}
+    for field, value in messages.items():
+        key = "body" if field == "_schema" else str(field)
+        if isinstance(value, dict):
+            for index, inner in value.items():
+                for message in inner if isinstance(inner, list) else [inner]:
+                    flat.setdefault(key, []).append(f"Item {index}: {message}")
+        else:
+            flat.setdefault(key, []).extend(str(m) for m in value)
+    return flat
+
+
+def _sentence(message: str) -> str:
+    return message if message.endswith(".") else message + "."
+
+
+__all__ = ["EXCLUDE", "ListQuery", "TaskInput", "TaskSchema", "flatten_errors", "task_json"]

@@ -1,0 +1,6 @@
+"""The data layer: the only code that runs SQL. Every public method takes `user_id` first."""
+
+from taskapi.store.errors import InvalidTask, StoreError, TaskNotFound, VersionMismatch
+from taskapi.store.tasks import TaskChange, TaskStore
+
+__all__ = ["InvalidTask", "StoreError", "TaskChange", "TaskNotFound", "TaskStore", "VersionMismatch"]

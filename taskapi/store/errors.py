@@ -1,0 +1,47 @@
+"""Domain errors raised by the store; the HTTP layer maps each to one status code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base of every error the store raises on purpose."""
+
+
+class TaskNotFound(StoreError):
+    """No such task for this user (absent, or another user's: the same answer)."""
+
+
+class VersionMismatch(StoreError):
+    """If-Match named a version the task no longer has; `current` is the task as it is."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__("version mismatch")
+        self.current = current
+
+
+class InvalidTask(StoreError):
+    """The task as it would be stored breaks a rule; `errors` maps field -> messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("invalid task")
+        self.errors = errors
+
+
+# CHECK constraints of migrations/0001, as the client should read them
+CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
+    "tasks_title_check": ("title", "Must be 1 to 200 characters and not blank."),
+    "tasks_description_check": ("description", "Must be at most 2000 characters."),
+    "tasks_priority_check": ("priority", "Must be one of: high, medium, low."),
+    "tasks_tags_check": ("tags", "At most 20 tags."),
+    "tasks_reminder_check": ("reminder_at", "Must not be after due_date."),
+    "tasks_recurrence_rule_check": ("recurrence_rule", "A recurring task needs a due_date."),
+    "tasks_recurrence_anchor_check": ("recurrence_anchor", "Must be one of: due, completion."),
+    "tasks_timezone_check": ("timezone", "Must be an IANA time zone name."),
+}
+
+
+def invalid_from_constraint(constraint: str | None) -> InvalidTask | None:
+    field = CONSTRAINT_ERRORS.get(constraint or "")
+    return InvalidTask({field[0]: [field[1]]}) if field else None

@@ -1,0 +1,166 @@
+"""TaskStore: the task aggregate's SQL, one unit of work per public method."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from uuid_utils.compat import uuid7
+
+from taskapi import recurrence
+from taskapi.db import Database
+from taskapi.store.errors import InvalidTask, TaskNotFound, VersionMismatch, invalid_from_constraint
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """A changed task and, when its completion rolled a series over, the next occurrence."""
+
+    task: Row
+    next_task: Row | None = None
+
+
+class TaskStore:
+    def __init__(self, db: Database, queries: Mapping[str, bytes]) -> None:
+        self._db = db
+        # looked up here so a missing file fails at start-up, not on a request
+        self._create = queries["tasks/create"]
+        self._get = queries["tasks/get"]
+        self._get_for_update = queries["tasks/get_for_update"]
+        self._list = queries["tasks/list"]
+        self._count = queries["tasks/count"]
+        self._replace = queries["tasks/replace"]
+        self._toggle = queries["tasks/toggle"]
+        self._delete = queries["tasks/delete"]
+        self._create_next = queries["tasks/create_next"]
+        self._link_next = queries["tasks/link_next"]
+
+    def create(self, user_id: str, fields: Mapping[str, Any]) -> Row:
+        with self._db.connection() as conn, _constraints_as_invalid():
+            row = conn.execute(self._create, {**fields, "user_id": user_id, "id": uuid7()}).fetchone()
+        assert row is not None
+        return row
+
+    def get(self, user_id: str, task_id: UUID) -> Row:
+        with self._db.connection() as conn:
+            row = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
+        if row is None:
+            raise TaskNotFound()
+        return row
+
+    def list(self, user_id: str, *, limit: int, offset: int) -> tuple[list[Row], int]:
+        params = {"user_id": user_id, "limit": limit, "offset": offset}
+        with self._db.connection() as conn, conn.pipeline():
+            page = conn.execute(self._list, params)
+            total = conn.execute(self._count, params)
+            rows, count = page.fetchall(), total.fetchone()
+        assert count is not None
+        return rows, count["total"]
+
+    def replace(
+        self, user_id: str, task_id: UUID, fields: Mapping[str, Any], versions: Sequence[int] | None
+    ) -> TaskChange:
+        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+            row = conn.execute(
+                self._replace, {**fields, "user_id": user_id, "id": task_id, "versions": versions}
+            ).fetchone()
+            if row is None:
+                raise self._missing_or_stale(conn, user_id, task_id)
+            return TaskChange(row, self._roll_over(conn, user_id, row))
+
+    def patch(
+        self, user_id: str, task_id: UUID, changes: Mapping[str, Any], versions: Sequence[int] | None
+    ) -> TaskChange:
+        """Merge `changes` into the task under a row lock, check the result as a whole, store it."""
+        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+            current = conn.execute(self._get_for_update, {"user_id": user_id, "id": task_id}).fetchone()
+            if current is None:
+                raise TaskNotFound()
+            if versions is not None and current["version"] not in versions:
+                raise VersionMismatch(current)
+            merged = {**current, **changes}
+            _check_series(merged)
+            row = conn.execute(
+                self._replace, {**merged, "user_id": user_id, "id": task_id, "versions": None}
+            ).fetchone()
+            assert row is not None
+            return TaskChange(row, self._roll_over(conn, user_id, row))
+
+    def toggle(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> TaskChange:
+        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+            row = conn.execute(
+                self._toggle, {"user_id": user_id, "id": task_id, "versions": versions}
+            ).fetchone()
+            if row is None:
+                raise self._missing_or_stale(conn, user_id, task_id)
+            return TaskChange(row, self._roll_over(conn, user_id, row))
+
+    def delete(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> None:
+        with self._db.connection() as conn:
+            row = conn.execute(
+                self._delete, {"user_id": user_id, "id": task_id, "versions": versions}
+            ).fetchone()
+            if row is None:
+                raise self._missing_or_stale(conn, user_id, task_id)
+
+    def _missing_or_stale(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Exception:
+        """Why a conditional write touched no row: the task is absent, or its version moved on."""
+        current = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
+        return TaskNotFound() if current is None else VersionMismatch(current)
+
+    def _roll_over(self, conn: psycopg.Connection[Row], user_id: str, task: Row) -> Row | None:
+        """Create the series' next occurrence when this write completed a recurring task.
+
+        Runs in the write's transaction, with the task's row locked by it; `next_id` and the
+        unique index on (user_id, previous_id) make sure an occurrence has one successor, ever.
+        """
+        becomes_completed = task["completed"] and not task.pop("was_completed")
+        if not (becomes_completed and task["recurrence_rule"] and task["next_id"] is None):
+            return None
+        due = recurrence.next_due(task, completed_at=task["completed_at"])
+        if due is None:
+            return None
+        params = {
+            "user_id": user_id,
+            "id": uuid7(),
+            "previous_id": task["id"],
+            "due_date": due,
+            "reminder_at": recurrence.reminder_for(task, due),
+        }
+        successor = conn.execute(self._create_next, params).fetchone()
+        if successor is None:
+            return None
+        conn.execute(self._link_next, {"user_id": user_id, "id": task["id"], "next_id": successor["id"]})
+        task["next_id"] = successor["id"]
+        return successor
+
+
+def _check_series(task: Mapping[str, Any]) -> None:
+    if task["recurrence_rule"] is None or task["due_date"] is None:
+        return  # a rule without a due date is the database's check to refuse
+    try:
+        recurrence.check_series(task["recurrence_rule"], task["due_date"], task["timezone"])
+    except recurrence.RuleError as exc:
+        raise InvalidTask({"recurrence_rule": [_sentence(str(exc))]}) from None
+
+
+@contextmanager
+def _constraints_as_invalid() -> Iterator[None]:
+    """A CHECK constraint the input broke becomes InvalidTask naming the field."""
+    try:
+        yield
+    except psycopg.errors.CheckViolation as exc:
+        invalid = invalid_from_constraint(exc.diag.constraint_name)
+        if invalid is None:
+            raise
+        raise invalid from None
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + "."
