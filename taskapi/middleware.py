@@ -68,5 +68,5 @@ class BearerAuth:
             return
         scheme, _, token = (req.get_header("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("Send a token: Authorization: Bearer <JWT>.")
+            raise AuthError("missing bearer token: send Authorization: Bearer <JWT>")
         req.context.user_id = self.verifier.verify(token.strip())

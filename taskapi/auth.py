@@ -1,0 +1,216 @@
+"""Bearer-token verification: HS* tokens against a shared secret, asymmetric ones against a JWKS."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import jwt
+
+log = logging.getLogger("taskapi.auth")
+
+# The header's `alg` picks the key source before anything is verified, and jwt.decode gets exactly
+# that one algorithm, so a JWKS public key can never be used as an HMAC secret (algorithm confusion).
+HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+JWKS_ALGORITHMS = frozenset(
+    {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+)
+MAX_USER_ID_LENGTH = 255
+_MAX_TOKEN_LENGTH = 8192  # far above any real JWT; stops us base64-decoding megabytes of junk
+_MAX_JWKS_BYTES = 1024 * 1024
+
+# Most specific first: InvalidSignatureError is a DecodeError, every one is an InvalidTokenError.
+_MESSAGES: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.ExpiredSignatureError, "token has expired"),
+    (jwt.ImmatureSignatureError, "token is not valid yet (check the issuer's clock)"),
+    (jwt.InvalidSignatureError, "token signature is invalid"),
+    (jwt.InvalidIssuerError, "token issuer is not accepted"),
+    (jwt.InvalidAudienceError, "token audience is not accepted"),
+    (jwt.exceptions.InvalidSubjectError, "token subject (sub) must be a string"),
+    (jwt.InvalidIssuedAtError, "token issued-at (iat) claim must be a number"),
+    (jwt.InvalidKeyError, "token does not match its signing key"),
+    (jwt.DecodeError, "token is malformed"),
+)
+_CLAIM_NAMES = {"exp": "expiry (exp)", "iss": "issuer (iss)", "aud": "audience (aud)"}
+
+
+class AuthError(Exception):
+    """A token was missing or not acceptable; str(e) is a client-safe message (never echo the token)."""
+
+
+class _JwksCache:
+    """Public keys from one JWKS URL; a fetch (initial or refetch) at most once per interval."""
+
+    def __init__(self, url: str, timeout: float, min_interval: float) -> None:
+        self._url = url
+        self._timeout = timeout
+        self._min_interval = min_interval
+        # Replaced wholesale, never mutated, so readers use it without the lock.
+        self._keys: tuple[jwt.PyJWK, ...] | None = None
+        self._last_fetch_failed = False
+        self._last_attempt: float | None = None
+        self._lock = threading.Lock()
+
+    def key_for(self, kid: str | None, alg: str) -> jwt.PyJWK:
+        keys = self._keys
+        if keys is not None:
+            found = _pick(keys, kid, alg)
+            if found is not None:
+                return found
+        with self._lock:
+            if self._keys is keys:  # no other thread refreshed while we waited for the lock
+                now = time.monotonic()
+                if self._last_attempt is None or now - self._last_attempt >= self._min_interval:
+                    self._last_attempt = now
+                    self._refresh()
+            keys, failed = self._keys, self._last_fetch_failed
+        found = _pick(keys, kid, alg) if keys is not None else None
+        if found is not None:
+            return found
+        if failed or keys is None:
+            raise AuthError("could not verify the token: the key server is unavailable")
+        raise AuthError("token signing key (kid) is not known")
+
+    def _refresh(self) -> None:
+        try:
+            request = urllib.request.Request(self._url, headers={"Accept": "application/json"})
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                document = json.loads(response.read(_MAX_JWKS_BYTES))
+            if not isinstance(document, dict):
+                raise ValueError("the JWKS document is not a JSON object")
+            # PyJWKSet skips keys it cannot use; encryption keys are no use for signatures either.
+            key_set = jwt.PyJWKSet.from_dict(document)
+            keys = tuple(k for k in key_set if k.public_key_use in (None, "sig"))
+        except (OSError, ValueError, TypeError, http.client.HTTPException, jwt.PyJWTError) as exc:
+            # Keep the keys we had: a flaky key server should not lock out tokens we already trust.
+            self._last_fetch_failed = True
+            log.warning("JWKS fetch failed", extra={"jwks_url": self._url, "error": repr(exc)})
+            return
+        self._keys, self._last_fetch_failed = keys, False
+        log.info("JWKS fetched", extra={"jwks_url": self._url, "kids": [k.key_id for k in keys]})
+
+
+def _pick(keys: tuple[jwt.PyJWK, ...], kid: str | None, alg: str) -> jwt.PyJWK | None:
+    """The key for this token, None when `kid` is unknown (worth a refetch), AuthError otherwise."""
+    if kid is None:
+        # Better Auth always sends a kid; without one, only an unambiguous key set will do.
+        usable = [k for k in keys if k.algorithm_name == alg]
+        if len(usable) != 1:
+            raise AuthError("token has no key id (kid) in its header")
+        return usable[0]
+    with_kid = [k for k in keys if k.key_id == kid]
+    for key in with_kid:
+        if key.algorithm_name == alg:
+            return key
+    if with_kid:
+        raise AuthError("token algorithm does not match its signing key")
+    return None
+
+
+class TokenVerifier:
+    """Checks a bearer JWT and returns the user id it carries."""
+
+    def __init__(
+        self,
+        *,
+        secret: str | None,
+        jwks_url: str | None,
+        issuer: str | None = None,
+        audience: str | None = None,
+        leeway: float = 30.0,
+        jwks_min_refetch_interval: float = 30.0,
+        jwks_timeout: float = 3.0,
+    ) -> None:
+        if not secret and not jwks_url:
+            raise ValueError("TokenVerifier needs a secret, a JWKS URL, or both")
+        self._secret = secret or None
+        self._jwks = (
+            _JwksCache(jwks_url, jwks_timeout, jwks_min_refetch_interval) if jwks_url else None
+        )
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+
+    def verify(self, token: str) -> str:
+        if not token:
+            raise AuthError("token is missing")
+        if len(token) > _MAX_TOKEN_LENGTH:
+            raise AuthError("token is too long")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthError("token is malformed") from None
+        alg = header.get("alg")
+        if not isinstance(alg, str):  # a list or object here must not reach `in` on a set
+            alg = None
+        key: str | jwt.PyJWK
+        if alg in HMAC_ALGORITHMS and self._secret is not None:
+            key = self._secret
+        elif alg in JWKS_ALGORITHMS and self._jwks is not None:
+            key = self._jwks.key_for(header.get("kid"), alg)
+        else:
+            raise AuthError(f"token algorithm {_quoted(alg)} is not accepted")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                options={"require": ["exp"], "verify_aud": self._audience is not None},
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+            )
+        except jwt.MissingRequiredClaimError as exc:
+            raise AuthError(
+                f"token has no {_CLAIM_NAMES.get(exc.claim, exc.claim)} claim"
+            ) from None
+        except jwt.PyJWTError as exc:
+            message = next((m for t, m in _MESSAGES if isinstance(exc, t)), "token is invalid")
+            raise AuthError(message) from None
+        return _user_id(claims)
+
+
+def _user_id(claims: dict[str, Any]) -> str:
+    user_id = claims.get("sub")
+    if user_id is None:
+        user_id = claims.get("user_id")
+    if user_id is None:
+        raise AuthError("token has no subject (sub) claim")
+    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID_LENGTH:
+        raise AuthError(
+            f"token subject (sub) must be a non-empty string of at most {MAX_USER_ID_LENGTH} characters"
+        )
+    return user_id
+
+
+def _quoted(alg: object) -> str:
+    # The header is attacker-controlled: name the algorithm only when it looks like one.
+    if isinstance(alg, str) and 0 < len(alg) <= 16 and alg.isalnum():
+        return f"'{alg}'"
+    return "(missing or unreadable)"
+
+
+def issue_dev_token(
+    secret: str,
+    user_id: str,
+    *,
+    algorithm: str = "HS256",
+    ttl_seconds: int = 3600,
+    issuer: str | None = None,
+    audience: str | None = None,
+) -> str:
+    """An HS* token for local development and tests; production tokens come from the auth server."""
+    if algorithm not in HMAC_ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {sorted(HMAC_ALGORITHMS)}")
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": user_id, "iat": now, "exp": now + ttl_seconds}
+    if issuer is not None:
+        claims["iss"] = issuer
+    if audience is not None:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm=algorithm)
