@@ -1,0 +1,32 @@
+# Developer commands; `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+USER_ID ?= dev-user
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test migrate rollback token
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(VENV)/.installed ## create .venv and install requirements-dev.txt (again only when they change)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -r requirements-dev.txt
+	touch $@
+
+run: venv ## serve the API; without DATABASE_URL, on a local cluster in .data/postgres
+	$(VENV)/bin/python -m taskapi serve
+
+test: venv ## run the test suite against a real PostgreSQL
+	$(VENV)/bin/python -m pytest -q
+
+migrate: venv ## apply the pending migrations
+	$(VENV)/bin/python -m taskapi migrate
+
+rollback: venv ## undo the last migration
+	$(VENV)/bin/python -m taskapi migrate --rollback
+
+token: venv ## print a development token: make token USER_ID=alice
+	$(VENV)/bin/python -m taskapi token $(USER_ID)
