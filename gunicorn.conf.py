@@ -29,14 +29,14 @@ logconfig_dict = {
 }
 
 
-def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+def post_worker_init(worker):
     """Open this worker's pool now that it runs in its own process."""
     db = getattr(worker.wsgi, "db", None)
     if db is not None:
         db.open()
 
 
-def worker_exit(server, worker):  # noqa: ANN001, ANN201
+def worker_exit(server, worker):
     db = getattr(worker.wsgi, "db", None)
     if db is not None:
         db.close()

@@ -44,8 +44,11 @@ def serve() -> None:
     os.environ["DATABASE_URL"] = _database_url()
     if not os.environ.get("JWT_SECRET") and not os.environ.get("JWT_JWKS_URL"):
         os.environ["JWT_SECRET"] = _dev_secret()
-        print("taskapi: JWT_SECRET unset, using a dev secret; get a token with "
-              "`python -m taskapi token USER_ID`", file=sys.stderr)
+        print(
+            "taskapi: JWT_SECRET unset, using a dev secret; get a token with "
+            "`python -m taskapi token USER_ID`",
+            file=sys.stderr,
+        )
     applied = migrations.apply(os.environ["DATABASE_URL"])
     print(f"taskapi: migrations applied: {', '.join(applied) or 'none pending'}", file=sys.stderr)
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "taskapi.app:app"]
@@ -69,9 +72,15 @@ def migrate(rollback: bool, everything: bool) -> None:
 def token(user_id: str, ttl_seconds: int) -> None:
     from taskapi.auth import issue_dev_token
 
-    print(issue_dev_token(_dev_secret(), user_id, ttl_seconds=ttl_seconds,
-                          issuer=os.environ.get("JWT_ISSUER") or None,
-                          audience=os.environ.get("JWT_AUDIENCE") or None))
+    print(
+        issue_dev_token(
+            _dev_secret(),
+            user_id,
+            ttl_seconds=ttl_seconds,
+            issuer=os.environ.get("JWT_ISSUER") or None,
+            audience=os.environ.get("JWT_AUDIENCE") or None,
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

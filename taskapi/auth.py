@@ -129,9 +129,7 @@ class TokenVerifier:
         if not secret and not jwks_url:
             raise ValueError("TokenVerifier needs a secret, a JWKS URL, or both")
         self._secret = secret or None
-        self._jwks = (
-            _JwksCache(jwks_url, jwks_timeout, jwks_min_refetch_interval) if jwks_url else None
-        )
+        self._jwks = _JwksCache(jwks_url, jwks_timeout, jwks_min_refetch_interval) if jwks_url else None
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
@@ -166,9 +164,7 @@ class TokenVerifier:
                 leeway=self._leeway,
             )
         except jwt.MissingRequiredClaimError as exc:
-            raise AuthError(
-                f"token has no {_CLAIM_NAMES.get(exc.claim, exc.claim)} claim"
-            ) from None
+            raise AuthError(f"token has no {_CLAIM_NAMES.get(exc.claim, exc.claim)} claim") from None
         except jwt.PyJWTError as exc:
             message = next((m for t, m in _MESSAGES if isinstance(exc, t)), "token is invalid")
             raise AuthError(message) from None

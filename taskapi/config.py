@@ -61,10 +61,10 @@ def load_config() -> Config:
             jwt_issuer=env.str("JWT_ISSUER", "") or None,
             jwt_audience=env.str("JWT_AUDIENCE", "") or None,
             jwt_leeway_seconds=env.float("JWT_LEEWAY_SECONDS", 30.0, validate=Range(0, 300)),
-            cors_origins=tuple(o.rstrip("/") for o in env.list("CORS_ORIGINS", []) if o),
-            log_level=env.str(
-                "LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+            cors_origins=tuple(
+                origin.rstrip("/") for origin in env.list("CORS_ORIGINS", [], subcast=str) if origin
             ),
+            log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
             db_pool_min_size=min_size,
             db_pool_max_size=max_size,
             db_pool_timeout=env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),

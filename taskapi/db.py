@@ -62,8 +62,10 @@ class Database:
 
     def _configure(self, conn: psycopg.Connection[dict]) -> None:
         # timestamps go out in UTC; a runaway statement is cut off instead of holding a worker
-        conn.execute("SELECT set_config('TimeZone', 'UTC', false), "
-                     "set_config('statement_timeout', %s, false)", (str(self._statement_timeout_ms),))
+        conn.execute(
+            "SELECT set_config('TimeZone', 'UTC', false), set_config('statement_timeout', %s, false)",
+            (str(self._statement_timeout_ms),),
+        )
 
     def open(self) -> None:
         """Open the pool without waiting for the database (a worker starts even while it is down)."""

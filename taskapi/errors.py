@@ -21,8 +21,14 @@ RETRY_AFTER_SECONDS = "2"
 
 
 def render_problem(
-    req: falcon.Request, resp: falcon.Response, status: int, detail: str,
-    *, type_: str = "about:blank", title: str | None = None, **extra: Any,
+    req: falcon.Request,
+    resp: falcon.Response,
+    status: int,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    title: str | None = None,
+    **extra: Any,
 ) -> None:
     resp.status = status
     resp.content_type = PROBLEM_JSON
@@ -59,13 +65,25 @@ class ValidationProblem(falcon.HTTPBadRequest):
 
 def _validation(req: falcon.Request, resp: falcon.Response, ex: ValidationError, params: Any) -> None:
     errors = flatten_errors(ex.messages)
-    render_problem(req, resp, 400, "The request has invalid fields: " + ", ".join(errors) + ".",
-                   type_="/problems/validation-error", errors=errors)
+    render_problem(
+        req,
+        resp,
+        400,
+        "The request has invalid fields: " + ", ".join(errors) + ".",
+        type_="/problems/validation-error",
+        errors=errors,
+    )
 
 
 def _invalid_task(req: falcon.Request, resp: falcon.Response, ex: InvalidTask, params: Any) -> None:
-    render_problem(req, resp, 400, "The task would break a rule: " + ", ".join(ex.errors) + ".",
-                   type_="/problems/validation-error", errors=ex.errors)
+    render_problem(
+        req,
+        resp,
+        400,
+        "The task would break a rule: " + ", ".join(ex.errors) + ".",
+        type_="/problems/validation-error",
+        errors=ex.errors,
+    )
 
 
 def _not_found(req: falcon.Request, resp: falcon.Response, ex: TaskNotFound, params: Any) -> None:
@@ -75,22 +93,33 @@ def _not_found(req: falcon.Request, resp: falcon.Response, ex: TaskNotFound, par
 def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMismatch, params: Any) -> None:
     current = task_json(ex.current)
     resp.set_header("ETag", f'"{current["version"]}"')
-    render_problem(req, resp, 412, f"The task has changed: it is at version {current['version']}. "
-                   "Nothing was changed; merge with the current task and retry.",
-                   type_="/problems/version-mismatch", current=current)
+    render_problem(
+        req,
+        resp,
+        412,
+        f"The task has changed: it is at version {current['version']}. "
+        "Nothing was changed; merge with the current task and retry.",
+        type_="/problems/version-mismatch",
+        current=current,
+    )
 
 
 def _unauthorized(req: falcon.Request, resp: falcon.Response, ex: AuthError, params: Any) -> None:
-    resp.set_header("WWW-Authenticate", 'Bearer realm="taskapi", error="invalid_token"'
-                    if req.get_header("Authorization") else 'Bearer realm="taskapi"')
+    resp.set_header(
+        "WWW-Authenticate",
+        'Bearer realm="taskapi", error="invalid_token"'
+        if req.get_header("Authorization")
+        else 'Bearer realm="taskapi"',
+    )
     render_problem(req, resp, 401, str(ex))
 
 
 def _unavailable(req: falcon.Request, resp: falcon.Response, ex: DatabaseUnavailable, params: Any) -> None:
     log.warning("database unavailable: %s", ex)
     resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
-    render_problem(req, resp, 503, "The database is unavailable; retry shortly.",
-                   type_="/problems/database-unavailable")
+    render_problem(
+        req, resp, 503, "The database is unavailable; retry shortly.", type_="/problems/database-unavailable"
+    )
 
 
 def _crash(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:

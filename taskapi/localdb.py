@@ -135,11 +135,15 @@ class LocalCluster:
         socket_dir = str(self.datadir)
         if len(socket_dir) + len("/.s.PGSQL.65535") > _SOCKET_PATH_MAX:
             socket_dir = ""  # too long a path for a unix socket: TCP only
-        settings = {"port": str(self._port), "listen_addresses": "127.0.0.1",
-                    "unix_socket_directories": socket_dir, "max_connections": "200"}
+        settings = {
+            "port": str(self._port),
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": socket_dir,
+            "max_connections": "200",
+        }
         if not self.durable:
             settings |= {"fsync": "off", "full_page_writes": "off"}
-        conf = "".join("%s = '%s'\n" % (key, value.replace("'", "''")) for key, value in settings.items())
+        conf = "".join(f"{key} = {_quoted(value)}\n" for key, value in settings.items())
         for name, text in ((_CONF_FILE, conf), (_PORT_FILE, f"{self._port}\n")):
             (self.datadir / name).write_text(text)
             if self._owner is not None:
@@ -184,3 +188,8 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _quoted(value: str) -> str:
+    """A postgresql.conf string value."""
+    return "'" + value.replace("'", "''") + "'"

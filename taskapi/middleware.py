@@ -63,7 +63,9 @@ class BearerAuth:
     def __init__(self, verifier: TokenVerifier) -> None:
         self.verifier = verifier
 
-    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: Any) -> None:
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: Any
+    ) -> None:
         if resource is None or getattr(resource, "public", False) or req.method == "OPTIONS":
             return
         scheme, _, token = (req.get_header("Authorization") or "").partition(" ")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from yoyo import get_backend, read_migrations
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _backend(database_url: str):  # noqa: ANN202 - yoyo is untyped
+def _backend(database_url: str) -> Any:  # yoyo is untyped
     # yoyo picks psycopg 3 only for this scheme (plain postgresql:// means psycopg2)
-    scheme, _, rest = database_url.partition("://")
+    _, _, rest = database_url.partition("://")
     return get_backend(f"postgresql+psycopg://{rest}")
 
 

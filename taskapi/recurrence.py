@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -12,8 +12,20 @@ from dateutil.rrule import rrule, rrulestr
 MAX_RULE_LENGTH = 500
 _FORBIDDEN_FREQ = {"SECONDLY", "MINUTELY"}
 _KNOWN_PARTS = {
-    "FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY",
-    "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST",
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
 }
 _UNTIL = re.compile(r"^(\d{8})(?:T(\d{6})(Z?))?$")
 
@@ -31,7 +43,7 @@ def normalize_rule(text: str) -> str:
     """The rule in canonical form (upper case, no `RRULE:` prefix); RuleError when malformed."""
     rule = text.strip().upper()
     if rule.startswith("RRULE:"):
-        rule = rule[len("RRULE:"):]
+        rule = rule[len("RRULE:") :]
     if len(rule) > MAX_RULE_LENGTH:
         raise RuleError(f"must be at most {MAX_RULE_LENGTH} characters")
     if not rule or any(c.isspace() for c in rule):
@@ -57,7 +69,7 @@ def normalize_rule(text: str) -> str:
     if "UNTIL" in parts and not _UNTIL.match(parts["UNTIL"]):
         raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
     try:
-        _build(rule, datetime(2000, 1, 1, tzinfo=timezone.utc), "UTC")
+        _build(rule, datetime(2000, 1, 1, tzinfo=UTC), "UTC")
     except RuleError:
         raise
     except (ValueError, TypeError, OverflowError) as exc:
@@ -79,7 +91,7 @@ def _build(rule: str, dtstart: datetime, tz: str) -> rrule:
             day, clock, utc = _UNTIL.match(value).groups()  # type: ignore[union-attr]
             until = datetime.strptime(day + (clock or "235959"), "%Y%m%d%H%M%S")
             if not utc:
-                until = until.replace(tzinfo=zone).astimezone(timezone.utc)
+                until = until.replace(tzinfo=zone).astimezone(UTC)
             value = until.strftime("%Y%m%dT%H%M%SZ")
         parts.append(f"{name}={value}")
     result = rrulestr(";".join(parts), dtstart=dtstart.astimezone(zone))
@@ -114,7 +126,7 @@ def next_due(task: dict, completed_at: datetime) -> datetime | None:
         nxt = series.after(start, inc=False)
     else:
         nxt = _build(rule, task["series_start"], tz).after(due, inc=False)
-    return nxt.astimezone(timezone.utc) if nxt else None
+    return nxt.astimezone(UTC) if nxt else None
 
 
 def preview(task: dict, count: int) -> list[datetime]:
@@ -154,6 +166,11 @@ def _without_count(rule: str) -> str:
 
 
 __all__ = [
-    "RuleError", "check_series", "next_due", "normalize_rule", "preview", "reminder_for",
+    "RuleError",
+    "check_series",
+    "next_due",
+    "normalize_rule",
+    "preview",
+    "reminder_for",
     "timezones",
 ]

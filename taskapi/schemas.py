@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
@@ -15,7 +15,7 @@ ANCHORS = ("due", "completion")
 READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "created_at", "updated_at")
 INT32 = Range(-(2**31), 2**31 - 1)
 # what Python's datetime and the database both hold, whatever the offset
-EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 30, tzinfo=timezone.utc)
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class Text(fields.String):
@@ -93,7 +93,9 @@ class TaskInput(Schema):
     class Meta:
         unknown = RAISE
 
-    title = Text(trim=True, required=True, validate=Length(1, 200, error="Must be 1 to 200 characters and not blank."))
+    title = Text(
+        trim=True, required=True, validate=Length(1, 200, error="Must be 1 to 200 characters and not blank.")
+    )
     description = Text(allow_none=True, load_default=None, validate=Length(max=2000))
     completed = StrictBoolean(load_default=False)
     priority = Choice(PRIORITIES, load_default="medium")

@@ -63,8 +63,9 @@ class Api:
         self.user_id = user_id
         self.token = make_token(user_id)
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> falcon.testing.Result:
+    def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> falcon.testing.Result:
         return self.client.simulate_request(
             method, path, headers={"Authorization": f"Bearer {self.token}", **(headers or {})}, **kwargs
         )

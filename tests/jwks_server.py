@@ -137,18 +137,14 @@ class JwksServer:
         pem: bytes = (
             self.private_key(kid)
             .public_key()
-            .public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         )
         return pem
 
     def public_jwk(self, kid: str) -> dict[str, Any]:
         with self._lock:
             alg, private_key = self._keys[kid]
-        jwk: dict[str, Any] = get_default_algorithms()[alg].to_jwk(
-            private_key.public_key(), as_dict=True
-        )
+        jwk: dict[str, Any] = get_default_algorithms()[alg].to_jwk(private_key.public_key(), as_dict=True)
         return {**jwk, "kid": kid, "alg": alg}
 
     def public_jwks(self) -> list[dict[str, Any]]:
@@ -174,9 +170,7 @@ class JwksServer:
         header = {k: v for k, v in merged.items() if v is not None or k == "typ"}
         return jwt.encode(claims, private_key, algorithm=header["alg"], headers=header)
 
-    def token(
-        self, sub: str = "user-1", *, kid: str | None = None, ttl: int = 900, **claims: Any
-    ) -> str:
+    def token(self, sub: str = "user-1", *, kid: str | None = None, ttl: int = 900, **claims: Any) -> str:
         """A token shaped like Better Auth's: sub, iat, exp (15 min), iss and aud = the base URL."""
         now = int(time.time())
         base = {"sub": sub, "iat": now, "exp": now + ttl, "iss": self.url, "aud": self.url}

@@ -21,9 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from taskapi.auth import AuthError, TokenVerifier, issue_dev_token
 from tests.jwks_server import JwksServer
 
-SECRET = (
-    "test-secret-" + "x" * 52
-)  # 64 bytes: long enough for HS512 without PyJWT's key-length warning
+SECRET = "test-secret-" + "x" * 52  # 64 bytes: long enough for HS512 without PyJWT's key-length warning
 ISSUER = "https://auth.example.test"
 
 
@@ -188,9 +186,7 @@ def test_unusable_subject_is_rejected(sub: Any) -> None:
 
 
 def test_unusable_user_id_fallback_is_rejected() -> None:
-    rejected(
-        secret_verifier(), hs_token(sub=None, user_id=["user-2"]), "token subject (sub) must be"
-    )
+    rejected(secret_verifier(), hs_token(sub=None, user_id=["user-2"]), "token subject (sub) must be")
 
 
 def test_subject_of_255_characters_is_accepted() -> None:
@@ -229,13 +225,9 @@ def test_hs256_signed_with_a_public_key_is_rejected(
     # the classic confusion attack: the attacker knows the public key and uses it as an HMAC secret
     kid = next(k["kid"] for k in server.public_jwks() if k["alg"] == key_alg)
     public_key = (
-        server.public_pem(kid)
-        if key_format == "pem"
-        else json.dumps(server.public_jwk(kid)).encode()
+        server.public_pem(kid) if key_format == "pem" else json.dumps(server.public_jwk(kid)).encode()
     )
-    token = hmac_token(
-        {"alg": "HS256", "kid": kid}, claims(iss=server.url, aud=server.url), public_key
-    )
+    token = hmac_token({"alg": "HS256", "kid": kid}, claims(iss=server.url, aud=server.url), public_key)
     verifier = jwks_verifier(server, secret=SECRET)
     rejected(verifier, token, "token signature is invalid")
     rejected(jwks_verifier(server), token, "token algorithm 'HS256' is not accepted")
@@ -248,9 +240,7 @@ def test_asymmetric_token_is_rejected_when_only_a_secret_is_configured() -> None
 
 
 def test_hs_token_is_rejected_when_only_a_jwks_is_configured(server: JwksServer) -> None:
-    rejected(
-        jwks_verifier(server), hs_token(iss=server.url, aud=server.url), "'HS256' is not accepted"
-    )
+    rejected(jwks_verifier(server), hs_token(iss=server.url, aud=server.url), "'HS256' is not accepted")
 
 
 def test_both_sources_configured_accept_both_kinds(server: JwksServer) -> None:
@@ -273,10 +263,7 @@ def test_better_auth_token_is_accepted(alg: str) -> None:
 def test_every_published_key_is_usable(server: JwksServer) -> None:
     verifier = jwks_verifier(server)
     for jwk in server.public_jwks():
-        assert (
-            verifier.verify(server.token(f"user-{jwk['alg']}", kid=jwk["kid"]))
-            == f"user-{jwk['alg']}"
-        )
+        assert verifier.verify(server.token(f"user-{jwk['alg']}", kid=jwk["kid"])) == f"user-{jwk['alg']}"
 
 
 def test_keys_are_cached_across_tokens() -> None:
@@ -292,17 +279,13 @@ def test_jwks_token_claims_are_checked(server: JwksServer) -> None:
     rejected(verifier, server.token(aud="https://other.test"), "token audience is not accepted")
     rejected(verifier, server.token(iss="https://other.test"), "token issuer is not accepted")
     rejected(verifier, server.token(exp=int(time.time()) - 120), "token has expired")
-    rejected(
-        verifier, server.sign(claims(iss=server.url, aud=server.url, exp=None)), "no expiry (exp)"
-    )
+    rejected(verifier, server.sign(claims(iss=server.url, aud=server.url, exp=None)), "no expiry (exp)")
 
 
 def test_token_signed_by_an_unpublished_key_is_rejected(server: JwksServer) -> None:
     with JwksServer(algorithms=("EdDSA",)) as impostor:
         published_kid = next(k["kid"] for k in server.public_jwks() if k["alg"] == "EdDSA")
-        token = impostor.sign(
-            claims(iss=server.url, aud=server.url), headers={"kid": published_kid}
-        )
+        token = impostor.sign(claims(iss=server.url, aud=server.url), headers={"kid": published_kid})
     rejected(jwks_verifier(server), token, "token signature is invalid")
 
 
@@ -410,9 +393,7 @@ def test_unreachable_key_server_is_a_clear_auth_error(caplog: pytest.LogCaptureF
     own = JwksServer()
     with own:
         token, jwks_url, url = own.token(), own.jwks_url, own.url
-    verifier = TokenVerifier(
-        secret=None, jwks_url=jwks_url, issuer=url, audience=url, jwks_timeout=1
-    )
+    verifier = TokenVerifier(secret=None, jwks_url=jwks_url, issuer=url, audience=url, jwks_timeout=1)
     with caplog.at_level(logging.WARNING, logger="taskapi.auth"):
         rejected(verifier, token, "could not verify the token: the key server is unavailable")
     assert any(r.name == "taskapi.auth" and r.levelno == logging.WARNING for r in caplog.records)
@@ -428,9 +409,7 @@ def test_key_server_error_status_is_a_clear_auth_error() -> None:
 def test_key_server_that_never_answers_times_out() -> None:
     with JwksServer() as signer:
         token = signer.token()
-    with (
-        socket.socket() as silent
-    ):  # listens but never accepts: the connect succeeds, the read hangs
+    with socket.socket() as silent:  # listens but never accepts: the connect succeeds, the read hangs
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         jwks_url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/auth/jwks"

@@ -46,13 +46,16 @@ class TaskCollection(_TaskResource):
         query = ListQuery().load(req.params)
         rows, total = self.store.list(req.context.user_id, limit=query["limit"], offset=query["offset"])
         resp.cache_control = PRIVATE
-        send_json(resp, {
-            "items": [task_json(row) for row in rows],
-            "total": total,
-            "limit": query["limit"],
-            "offset": query["offset"],
-            "next_cursor": None,
-        })
+        send_json(
+            resp,
+            {
+                "items": [task_json(row) for row in rows],
+                "total": total,
+                "limit": query["limit"],
+                "offset": query["offset"],
+                "next_cursor": None,
+            },
+        )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         fields = TaskInput().load(self._body(req))
@@ -88,7 +91,10 @@ class TaskToggle(_TaskResource):
         change = self.store.toggle(req.context.user_id, task_id, if_match(req))
         resp.etag = etag(change.task["version"])
         resp.cache_control = PRIVATE
-        send_json(resp, {
-            "task": task_json(change.task),
-            "next_task": task_json(change.next_task) if change.next_task else None,
-        })
+        send_json(
+            resp,
+            {
+                "task": task_json(change.task),
+                "next_task": task_json(change.next_task) if change.next_task else None,
+            },
+        )
