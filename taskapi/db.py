@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,14 +33,37 @@ def load_queries(root: Path = SQL_DIR) -> dict[str, bytes]:
     return queries
 
 
+# A connection back from a request less than this long ago is trusted without a round trip.
+CHECK_AFTER_IDLE_SECONDS = 1.0
+
+
+class PooledConnection(psycopg.Connection[dict]):
+    """A connection that remembers when it last went back to the pool."""
+
+    returned_at = 0.0
+
+
+def _stamp_return(conn: PooledConnection) -> None:
+    conn.returned_at = time.monotonic()
+
+
+def _check_if_idle(conn: PooledConnection) -> None:
+    """Check a connection that sat idle (it may have died with a database restart); one that was in
+    use a moment ago is almost surely alive, and checking it would add a round trip to every
+    request. Should it be dead after all, its request gets a 503 and the pool discards it."""
+    if time.monotonic() - conn.returned_at > CHECK_AFTER_IDLE_SECONDS:
+        ConnectionPool.check_connection(conn)
+
+
 class Database:
     """A psycopg pool of autocommit connections: one statement is one unit of work, several
     statements run inside `with conn.transaction():`."""
 
     def __init__(self, config: Config) -> None:
         self._statement_timeout_ms = config.db_statement_timeout_ms
-        self.pool: ConnectionPool[psycopg.Connection[dict]] = ConnectionPool(
+        self.pool: ConnectionPool[PooledConnection] = ConnectionPool(
             config.database_url,
+            connection_class=PooledConnection,
             open=False,
             min_size=config.db_pool_min_size,
             max_size=config.db_pool_max_size,
@@ -55,7 +79,8 @@ class Database:
                 "application_name": "taskapi",
             },
             configure=self._configure,
-            check=ConnectionPool.check_connection,
+            check=_check_if_idle,
+            reset=_stamp_return,
             name="taskapi",
         )
         self._opened = False
