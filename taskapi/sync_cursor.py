@@ -1,4 +1,4 @@
-"""Sync cursors: a feed position and the time it was issued, bound to one user and signed."""
+"""Sync cursors: a feed position, a purge exemption and the time issued, bound to a user, signed."""
 
 from __future__ import annotations
 
@@ -8,15 +8,24 @@ import hashlib
 import hmac
 import re
 import struct
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from taskapi.store import Position
 
 _VERSION = 1
-_LAYOUT = struct.Struct(">BQQQ")  # version, xid, seq, issued at (unix seconds)
+# version, position (xid, seq), exempt position (xid, seq), issued at (unix seconds)
+_LAYOUT = struct.Struct(">BQQQQQ")
 _MAC_BYTES = 16
 _TEXT = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    position: Position  # the last change handed out
+    exempt: Position  # purged tombstones up to here cannot concern this client (see SyncStore)
+    issued_at: datetime
 
 
 class CursorInvalid(ValueError):
@@ -41,11 +50,13 @@ class CursorCodec:
         message = user_id.encode() + b"\x00" + payload
         return hmac.new(self._key, message, hashlib.sha256).digest()[:_MAC_BYTES]
 
-    def encode(self, user_id: str, position: Position, issued_at: datetime) -> str:
-        payload = _LAYOUT.pack(_VERSION, position.xid, position.seq, int(issued_at.timestamp()))
+    def encode(self, user_id: str, cursor: Cursor) -> str:
+        position, exempt = cursor.position, cursor.exempt
+        issued = int(cursor.issued_at.timestamp())
+        payload = _LAYOUT.pack(_VERSION, position.xid, position.seq, exempt.xid, exempt.seq, issued)
         return base64.urlsafe_b64encode(payload + self._mac(user_id, payload)).rstrip(b"=").decode()
 
-    def decode(self, user_id: str, text: str, now: datetime) -> tuple[Position, datetime]:
+    def decode(self, user_id: str, text: str, now: datetime) -> Cursor:
         if not _TEXT.match(text):
             raise CursorInvalid("Not a cursor issued by this API; use the cursor of the last sync.")
         try:
@@ -57,7 +68,10 @@ class CursorCodec:
         payload, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
         if not hmac.compare_digest(mac, self._mac(user_id, payload)):
             raise CursorInvalid("Not a cursor issued by this API to this user.")
-        version, xid, seq, issued = _LAYOUT.unpack(payload)
-        if version != _VERSION or max(xid, seq) >= 2**63 or issued > (now + _CLOCK_SKEW).timestamp():
+        version, xid, seq, exempt_xid, exempt_seq, issued = _LAYOUT.unpack(payload)
+        too_big = max(xid, seq, exempt_xid, exempt_seq) >= 2**63
+        if version != _VERSION or too_big or issued > (now + _CLOCK_SKEW).timestamp():
             raise CursorInvalid("Not a cursor issued by this API; use the cursor of the last sync.")
-        return Position(xid, seq), datetime.fromtimestamp(issued, UTC)
+        return Cursor(
+            Position(xid, seq), Position(exempt_xid, exempt_seq), datetime.fromtimestamp(issued, UTC)
+        )

@@ -10,7 +10,8 @@ from taskapi.errors import ValidationProblem
 from taskapi.media import send_json
 from taskapi.schemas import SyncQuery, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
-from taskapi.sync_cursor import CursorCodec, CursorInvalid
+from taskapi.store.sync import START
+from taskapi.sync_cursor import Cursor, CursorCodec, CursorInvalid
 
 
 class Sync:
@@ -22,22 +23,23 @@ class Sync:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         query = SyncQuery().load(req.params)
         user_id, now = req.context.user_id, datetime.now(UTC)
-        after = None
+        after, exempt = None, START
         if query["cursor"] is not None:
             try:
-                after, issued_at = self.cursors.decode(user_id, query["cursor"], now)
+                cursor = self.cursors.decode(user_id, query["cursor"], now)
             except CursorInvalid as exc:
                 raise ValidationProblem({"cursor": [str(exc)]}, "The cursor parameter is invalid.") from None
-            if issued_at < now - self.retention:
+            if cursor.issued_at < now - self.retention:
                 raise SyncCursorExpired()
-        batch = self.store.changes(user_id, after, query["limit"])
+            after, exempt = cursor.position, cursor.exempt
+        batch = self.store.changes(user_id, after, exempt, query["limit"])
         resp.cache_control = ["private", "no-store"]
         send_json(
             resp,
             {
                 "changed": [task_json(row) for row in batch.changed],
                 "deleted": batch.deleted,
-                "cursor": self.cursors.encode(user_id, batch.position, now),
+                "cursor": self.cursors.encode(user_id, Cursor(batch.position, batch.exempt, now)),
                 "has_more": batch.has_more,
             },
         )

@@ -32,6 +32,9 @@ class ChangeBatch:
     deleted: list[UUID]
     position: Position  # of the last change handed out (or the one asked from, when none)
     has_more: bool
+    # the newest purged tombstone that cannot concern the client (a full sync never needs a
+    # deletion that happened before it started): later calls refuse only tombstones purged past it
+    exempt: Position
 
 
 class SyncStore:
@@ -40,13 +43,13 @@ class SyncStore:
         self._retention_seconds = retention.total_seconds()
         self._snapshot = queries["sync/read_only_snapshot"]
         self._changes = queries["sync/changes"]
-        self._purged_past = queries["sync/purged_past"]
+        self._horizon = queries["sync/horizon"]
         self._purge = queries["sync/purge_tombstones"]
 
-    def changes(self, user_id: str, after: Position | None, limit: int) -> ChangeBatch:
+    def changes(self, user_id: str, after: Position | None, exempt: Position, limit: int) -> ChangeBatch:
         """Up to `limit` changes after `after` (None: every task there is, without deletions,
         which a client starting from nothing has no use for). Raises SyncCursorExpired when a
-        tombstone after `after` has been purged."""
+        tombstone after both `after` and `exempt` has been purged: the client may have missed it."""
         start = after or START
         params = {"user_id": user_id, "xid": str(start.xid), "seq": start.seq}
         with self._db.connection() as conn:
@@ -56,10 +59,10 @@ class SyncStore:
             )
             with conn.transaction():
                 conn.execute(self._snapshot)
-                if after is not None:
-                    purged = conn.execute(self._purged_past, params).fetchone()
-                    if purged is not None and purged["purged_past"]:
-                        raise SyncCursorExpired()
+                found = conn.execute(self._horizon, {"user_id": user_id}).fetchone()
+                horizon = Position(int(found["xid"]), found["seq"]) if found else START
+                if after is not None and horizon > max(after, exempt):
+                    raise SyncCursorExpired()
                 rows = conn.execute(
                     self._changes, {**params, "limit": limit + 1, "with_deleted": after is not None}
                 ).fetchall()
@@ -70,4 +73,5 @@ class SyncStore:
             deleted=[row["sync_id"] for row in page if row["sync_deleted"]],
             position=last,
             has_more=len(rows) > limit,
+            exempt=exempt if after is not None else horizon,
         )
