@@ -26,5 +26,10 @@ WITH horizon AS (
 SELECT t.*, c.deleted AS sync_deleted, c.id AS sync_id,
        c.change_xid::text AS sync_xid, c.change_seq AS sync_seq
 FROM changes AS c
-LEFT JOIN tasks AS t ON t.user_id = %(user_id)s AND t.id = c.id AND NOT c.deleted
+-- LATERAL with LIMIT: one primary-key lookup per change, never a scan of all the user's tasks
+LEFT JOIN LATERAL (
+    SELECT * FROM tasks
+    WHERE tasks.user_id = %(user_id)s AND tasks.id = c.id AND NOT c.deleted
+    LIMIT 1
+) AS t ON true
 ORDER BY c.change_xid, c.change_seq;
