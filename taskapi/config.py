@@ -36,7 +36,7 @@ class Config:
     idempotency_key_ttl_hours: float = 24.0
     # how long tombstones are kept, and so how old a sync cursor may be
     tombstone_retention_days: float = 30.0
-    # signs sync cursors; unset: derived from JWT_SECRET (see taskapi/cursors.py)
+    # signs sync cursors; unset: derived from JWT_SECRET (see taskapi/sync_cursor.py)
     sync_cursor_secret: str | None = None
 
 
