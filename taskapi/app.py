@@ -6,6 +6,7 @@ environment, so importing this module (tests, tools) needs no settings.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import falcon
@@ -17,8 +18,10 @@ from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
 from taskapi.resources.health import Health
+from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
-from taskapi.store import TaskStore
+from taskapi.store import IdempotencyStore, SyncStore, TaskStore
+from taskapi.sync_cursor import CursorCodec, signing_key
 
 
 class TaskApp(falcon.App):
@@ -29,7 +32,11 @@ class TaskApp(falcon.App):
 
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
     db = Database(config)
-    store = TaskStore(db, load_queries())
+    queries = load_queries()
+    store = TaskStore(db, queries)
+    idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
+    retention = timedelta(days=config.tombstone_retention_days)
+    cursors = CursorCodec(signing_key(config.sync_cursor_secret, config.jwt_secret))
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
         jwks_url=config.jwt_jwks_url,
@@ -43,9 +50,12 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     errors.install(app)
 
     app.add_route("/health", Health(db))
-    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
-    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
-    app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))
+    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency))
+    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes, idempotency))
+    app.add_route(
+        "/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes, idempotency)
+    )
+    app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), cursors, retention))
     return app
 
 

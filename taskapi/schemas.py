@@ -191,6 +191,16 @@ class ListQuery(Schema):
     offset = fields.Integer(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
 
 
+class SyncQuery(Schema):
+    """Query parameters of GET /api/v1/sync (the cursor itself is checked by taskapi.sync_cursor)."""
+
+    class Meta:
+        unknown = RAISE
+
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
+
+
 def flatten_errors(messages: Any) -> dict[str, list[str]]:
     """marshmallow's nested messages as {"field": ["message", ...]} (list items named by position)."""
     if not isinstance(messages, dict):
@@ -211,4 +221,4 @@ def _sentence(message: str) -> str:
     return message if message.endswith(".") else message + "."
 
 
-__all__ = ["EXCLUDE", "ListQuery", "TaskInput", "TaskSchema", "flatten_errors", "task_json"]
+__all__ = ["EXCLUDE", "ListQuery", "SyncQuery", "TaskInput", "TaskSchema", "flatten_errors", "task_json"]

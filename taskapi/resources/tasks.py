@@ -8,9 +8,10 @@ from uuid import UUID
 import falcon
 
 from taskapi.conditional import etag, if_match, not_modified
+from taskapi.idempotency import fingerprint, idempotency_key, replay, saved_from
 from taskapi.media import read_json_object, send_json
 from taskapi.schemas import ListQuery, TaskInput, task_json
-from taskapi.store import TaskChange, TaskStore
+from taskapi.store import IdempotencyStore, TaskChange, TaskStore
 
 PRIVATE = ["private", "no-cache"]
 
@@ -20,9 +21,10 @@ def task_location(task_id: UUID) -> str:
 
 
 class _TaskResource:
-    def __init__(self, store: TaskStore, max_body_bytes: int) -> None:
+    def __init__(self, store: TaskStore, max_body_bytes: int, idempotency: IdempotencyStore) -> None:
         self.store = store
         self.max_body_bytes = max_body_bytes
+        self.idempotency = idempotency
 
     def _body(self, req: falcon.Request) -> dict[str, Any]:
         return read_json_object(req, self.max_body_bytes)
@@ -58,10 +60,17 @@ class TaskCollection(_TaskResource):
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        fields = TaskInput().load(self._body(req))
-        row = self.store.create(req.context.user_id, fields)
-        resp.location = task_location(row["id"])
-        self._send_task(resp, row, 201)
+        body = self._body(req)
+        fields = TaskInput().load(body)
+        key = idempotency_key(req)
+        with self.idempotency.claim(req.context.user_id, key, fingerprint(req, body)) as claim:
+            if claim.replay is not None:
+                replay(resp, claim.replay)
+                return
+            row = self.store.create(req.context.user_id, fields)
+            resp.location = task_location(row["id"])
+            self._send_task(resp, row, 201)
+            claim.save(saved_from(resp))
 
 
 class TaskItem(_TaskResource):
@@ -88,13 +97,21 @@ class TaskItem(_TaskResource):
 
 class TaskToggle(_TaskResource):
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        change = self.store.toggle(req.context.user_id, task_id, if_match(req))
-        resp.etag = etag(change.task["version"])
-        resp.cache_control = PRIVATE
-        send_json(
-            resp,
-            {
-                "task": task_json(change.task),
-                "next_task": task_json(change.next_task) if change.next_task else None,
-            },
-        )
+        versions, key = if_match(req), idempotency_key(req)
+        with self.idempotency.claim(req.context.user_id, key, fingerprint(req)) as claim:
+            if claim.replay is not None:
+                replay(resp, claim.replay)
+                return
+            change = self.store.toggle(req.context.user_id, task_id, versions)
+            if change.next_task is not None:
+                resp.append_link(task_location(change.next_task["id"]), "next-occurrence")
+            resp.etag = etag(change.task["version"])
+            resp.cache_control = PRIVATE
+            send_json(
+                resp,
+                {
+                    "task": task_json(change.task),
+                    "next_task": task_json(change.next_task) if change.next_task else None,
+                },
+            )
+            claim.save(saved_from(resp))
