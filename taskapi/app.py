@@ -17,8 +17,9 @@ from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
 from taskapi.resources.health import Health
+from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
-from taskapi.store import TaskStore
+from taskapi.store import ScheduleStore, TaskStore
 
 
 class TaskApp(falcon.App):
@@ -29,7 +30,9 @@ class TaskApp(falcon.App):
 
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
     db = Database(config)
-    store = TaskStore(db, load_queries())
+    queries = load_queries()
+    store = TaskStore(db, queries)
+    schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
         jwks_url=config.jwt_jwks_url,
@@ -46,6 +49,9 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))
+    app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
+    app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
+    app.add_route("/api/v1/reminders", Reminders(schedule))
     return app
 
 

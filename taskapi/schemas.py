@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -191,6 +192,31 @@ class ListQuery(Schema):
     offset = fields.Integer(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
 
 
+class OccurrencesQuery(Schema):
+    """Query parameters of GET /api/v1/tasks/{id}/occurrences."""
+
+    class Meta:
+        unknown = RAISE
+
+    count = fields.Integer(load_default=5, validate=Range(1, 50, error="Must be between 1 and 50."))
+
+
+class RemindersQuery(Schema):
+    """Query parameters of GET /api/v1/reminders; `until` defaults to now."""
+
+    class Meta:
+        unknown = RAISE
+
+    until = Timestamp(load_default=lambda: datetime.now(UTC))
+
+    @pre_load
+    def restore_plus(self, data: Any, **kwargs: Any) -> Any:
+        # an unencoded "+01:00" in a query string arrives as " 01:00" (form encoding)
+        if isinstance(data, dict) and isinstance(data.get("until"), str):
+            return {**data, "until": re.sub(r" (\d{2}:?\d{2})$", r"+\1", data["until"])}
+        return data
+
+
 def flatten_errors(messages: Any) -> dict[str, list[str]]:
     """marshmallow's nested messages as {"field": ["message", ...]} (list items named by position)."""
     if not isinstance(messages, dict):
@@ -211,4 +237,13 @@ def _sentence(message: str) -> str:
     return message if message.endswith(".") else message + "."
 
 
-__all__ = ["EXCLUDE", "ListQuery", "TaskInput", "TaskSchema", "flatten_errors", "task_json"]
+__all__ = [
+    "EXCLUDE",
+    "ListQuery",
+    "OccurrencesQuery",
+    "RemindersQuery",
+    "TaskInput",
+    "TaskSchema",
+    "flatten_errors",
+    "task_json",
+]
