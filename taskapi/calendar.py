@@ -22,10 +22,10 @@ class ExactDuration(vDuration):
     def to_ical(self) -> bytes:
         td: timedelta = self.td
         sign, seconds = ("-", -td) if td < timedelta(0) else ("", td)
-        total = int(seconds.total_seconds())
-        hours, rest = divmod(total, 3600)
+        hours, rest = divmod(int(seconds.total_seconds()), 3600)
         minutes, secs = divmod(rest, 60)
-        return f"{sign}PT{hours}H{minutes}M{secs}S".encode()
+        clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (secs, "S")) if n)
+        return f"{sign}PT{clock or '0S'}".encode()
 
 
 def to_ical(tasks: Iterable[dict[str, Any]], now: datetime) -> bytes:
