@@ -35,18 +35,22 @@ def to_ical(tasks: Iterable[dict[str, Any]], now: datetime) -> bytes:
     cal.add("version", "2.0")
     years = [now.year]
     for task in tasks:
-        cal.add_component(_todo(task, now))
+        cal.add_component(_todo(task))
         if task["due_date"] is not None:
             years.append(task["due_date"].year)
-    # VTIMEZONE transitions for the years the tasks (and a few years of their series) span
-    cal.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 10, 1, 1))
+    # VTIMEZONE transitions for the years the tasks and a few years of their series span (within
+    # a century of today: far-off dates would make the export slow and huge for no reader's sake)
+    first = max(min(years), now.year - 100) - 1
+    last = min(max(years), now.year + 100) + 10
+    cal.add_missing_timezones(first_date=date(first, 1, 1), last_date=date(last, 1, 1))
     return cal.to_ical()
 
 
-def _todo(task: dict[str, Any], now: datetime) -> Todo:
+def _todo(task: dict[str, Any]) -> Todo:
     todo = Todo()
     todo.add("uid", str(task["id"]))
-    todo.add("dtstamp", now)
+    # without a METHOD, DTSTAMP is when the task was last revised (RFC 5545 3.8.7.2)
+    todo.add("dtstamp", task["updated_at"])
     todo.add("created", task["created_at"])
     todo.add("last-modified", task["updated_at"])
     todo.add("sequence", task["version"] - 1)

@@ -161,3 +161,19 @@ def test_reopened_occurrence_does_not_repeat_the_series(alice: Api) -> None:
     alice.request("POST", f"/api/v1/tasks/{task['id']}/toggle")  # reopened
     rules = [str(t["UID"]) for t in export(alice).walk("VTODO") if "RRULE" in t]
     assert len(rules) == 1 and rules != [task["id"]]
+
+
+def test_dtstamp_is_when_the_task_was_last_revised(alice: Api) -> None:
+    task = alice.create()
+    patched = alice.request("PATCH", f"/api/v1/tasks/{task['id']}", json={"title": "renamed"}).json
+    todo = todos(export(alice))[task["id"]]
+    assert todo["DTSTAMP"].dt == datetime.fromisoformat(patched["updated_at"]).replace(microsecond=0)
+    assert todo["SEQUENCE"] == 1
+
+
+def test_far_off_due_dates_export_quickly(alice: Api) -> None:
+    for due in ("1900-01-01T12:00:00+00:00", "9999-12-29T12:00:00+00:00"):
+        alice.create(due_date=due, timezone="Europe/Berlin", recurrence_rule="FREQ=YEARLY")
+    started = datetime.now(UTC)
+    assert len(todos(export(alice))) == 2
+    assert datetime.now(UTC) - started < timedelta(seconds=2)
