@@ -63,7 +63,6 @@ def _todo(task: dict[str, Any]) -> Todo:
     if task["completed"]:
         todo.add("status", "COMPLETED")
         todo.add("completed", task["completed_at"].astimezone(UTC))
-        todo.add("percent-complete", 100)
     else:
         todo.add("status", "NEEDS-ACTION")
     due = task["due_date"]

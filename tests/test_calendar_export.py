@@ -177,3 +177,15 @@ def test_far_off_due_dates_export_quickly(alice: Api) -> None:
     started = datetime.now(UTC)
     assert len(todos(export(alice))) == 2
     assert datetime.now(UTC) - started < timedelta(seconds=2)
+
+
+def test_export_is_bounded_and_keeps_open_tasks_first(alice: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from taskapi.store import schedule
+
+    monkeypatch.setattr(schedule, "MAX_CALENDAR_TASKS", 3)
+    done = [alice.create(title=f"done {i}") for i in range(3)]
+    for task in done:
+        alice.request("POST", f"/api/v1/tasks/{task['id']}/toggle")
+    still_open = [alice.create(title=f"open {i}") for i in range(2)]
+    exported = todos(export(alice))
+    assert set(exported) == {still_open[0]["id"], still_open[1]["id"], done[2]["id"]}
