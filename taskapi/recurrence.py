@@ -168,11 +168,13 @@ def _instances(rule: str, start: datetime, tz: str) -> Iterator[datetime]:
     ambiguous ones (fall back) the first of the two: zoneinfo's fold=0 does exactly that.
     """
     local = start.astimezone(ZoneInfo(tz))
+    # dateutil drops the microseconds of DTSTART; compared without them, DTSTART is not seen twice
+    whole_second = local.replace(microsecond=0)
     count = _count(rule)
     yield start.astimezone(UTC)
     produced = 1
     for moment in _rrule(rule, local):
-        if moment == local:  # same zone: compares wall-clock time, so DTSTART is not given twice
+        if moment == whole_second:  # same zone: compares wall-clock time
             continue
         if count is not None and produced >= count:
             return

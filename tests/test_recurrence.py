@@ -425,3 +425,12 @@ def test_other_users_cannot_see_or_complete_the_series(alice: Api, bob: Api) -> 
     assert bob.request("GET", f"/api/v1/tasks/{task['id']}/occurrences").status_code == 404
     assert bob.request("POST", f"/api/v1/tasks/{task['id']}/toggle").status_code == 404
     assert next_occurrences(alice, task) == []
+
+
+def test_due_date_with_fractional_seconds_still_counts_once(alice: Api) -> None:
+    task = alice.create(due_date="2026-01-05T09:00:00.250+00:00", recurrence_rule="FREQ=DAILY;COUNT=3")
+    assert series_dues(alice, task) == [
+        "2026-01-05T09:00:00.250000+00:00",
+        "2026-01-06T09:00:00+00:00",
+        "2026-01-07T09:00:00+00:00",
+    ]
