@@ -163,23 +163,27 @@ def _instances(rule: str, start: datetime, tz: str) -> Iterator[datetime]:
     """The RFC 5545 recurrence set of a series first due at `start`, in UTC, oldest first.
 
     DTSTART is always the first instance and counts towards COUNT, even when the rule itself
-    would not produce it (RFC 5545 3.8.5.3); dateutil leaves it out in that case.
+    would not produce it (RFC 5545 3.8.5.3); dateutil leaves it out in that case. A duplicate
+    instance counts once (3.8.5.3).
     Wall-clock times that do not exist (spring forward) take the offset before the switch, and
     ambiguous ones (fall back) the first of the two: zoneinfo's fold=0 does exactly that.
     """
-    local = start.astimezone(ZoneInfo(tz))
-    # dateutil drops the microseconds of DTSTART; compared without them, DTSTART is not seen twice
-    whole_second = local.replace(microsecond=0)
     count = _count(rule)
-    yield start.astimezone(UTC)
+    last = start.astimezone(UTC)
+    yield last
     produced = 1
-    for moment in _rrule(rule, local):
-        if moment == whole_second:  # same zone: compares wall-clock time
+    # COUNT is applied here, not by dateutil, so a duplicate does not use up an occurrence
+    for moment in _rrule(_without_count(rule), start.astimezone(ZoneInfo(tz))):
+        instant = moment.astimezone(UTC)
+        # DTSTART itself (dateutil gives it again, without its microseconds), and a wall-clock
+        # time that lands on an instant already given (02:00 on a spring-forward day is 03:00)
+        if instant <= last:
             continue
         if count is not None and produced >= count:
             return
         produced += 1
-        yield moment.astimezone(UTC)
+        last = instant
+        yield instant
 
 
 def _following(rule: str, start: datetime, tz: str, after: datetime) -> Iterator[datetime]:

@@ -434,3 +434,37 @@ def test_due_date_with_fractional_seconds_still_counts_once(alice: Api) -> None:
         "2026-01-06T09:00:00+00:00",
         "2026-01-07T09:00:00+00:00",
     ]
+
+
+def test_hourly_series_across_spring_forward_has_no_duplicate_instant(alice: Api) -> None:
+    """Wall-clock 02:00 does not exist on 8 March 2026 in New York: read with the offset before
+    the switch it is 03:00 EDT, the same instant as the next hour, which counts once."""
+    zone = "America/New_York"
+    task = alice.create(
+        due_date=local("2026-03-08T00:00:00", zone), timezone=zone, recurrence_rule="FREQ=HOURLY;COUNT=5"
+    )
+    expected = [f"2026-03-08T{h:02d}:00:00+00:00" for h in (5, 6, 7, 8, 9)]
+    assert occurrences(alice, task, 10) == expected
+    assert series_dues(alice, task) == expected
+
+
+def test_hourly_series_across_fall_back_keeps_wall_clock_hours(alice: Api) -> None:
+    """Wall-clock 01:00 happens twice on 1 November 2026 in New York; RFC 5545 takes the first."""
+    zone = "America/New_York"
+    task = alice.create(
+        due_date=local("2026-11-01T00:00:00", zone), timezone=zone, recurrence_rule="FREQ=HOURLY;COUNT=4"
+    )
+    assert occurrences(alice, task, 10) == [
+        "2026-11-01T04:00:00+00:00",  # 00:00 EDT
+        "2026-11-01T05:00:00+00:00",  # 01:00 EDT
+        "2026-11-01T07:00:00+00:00",  # 02:00 EST
+        "2026-11-01T08:00:00+00:00",  # 03:00 EST
+    ]
+
+
+def test_series_starting_at_the_second_of_two_ambiguous_times_moves_on_a_day(alice: Api) -> None:
+    zone = "America/New_York"
+    task = alice.create(
+        due_date="2026-11-01T01:30:00-05:00", timezone=zone, recurrence_rule="FREQ=DAILY;COUNT=2"
+    )
+    assert occurrences(alice, task) == ["2026-11-01T06:30:00+00:00", "2026-11-02T06:30:00+00:00"]
