@@ -468,3 +468,14 @@ def test_series_starting_at_the_second_of_two_ambiguous_times_moves_on_a_day(ali
         due_date="2026-11-01T01:30:00-05:00", timezone=zone, recurrence_rule="FREQ=DAILY;COUNT=2"
     )
     assert occurrences(alice, task) == ["2026-11-01T06:30:00+00:00", "2026-11-02T06:30:00+00:00"]
+
+
+def test_stale_if_match_completion_is_412_and_creates_nothing(alice: Api) -> None:
+    task = alice.create(due_date="2026-01-05T09:00:00+00:00", recurrence_rule="FREQ=DAILY")
+    alice.request("PATCH", f"/api/v1/tasks/{task['id']}", json={"title": "moved on"})
+    for method, suffix, body in (("PATCH", "", {"completed": True}), ("POST", "/toggle", None)):
+        result = alice.request(
+            method, f"/api/v1/tasks/{task['id']}{suffix}", json=body, headers={"If-Match": '"1"'}
+        )
+        assert result.status_code == 412
+    assert next_occurrences(alice, task) == []

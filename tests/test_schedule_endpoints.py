@@ -175,3 +175,12 @@ def test_reminders_are_served_by_the_reminder_index(app: Any, alice: Api) -> Non
     text = "\n".join(row["QUERY PLAN"] for row in plan)
     assert "tasks_user_reminder_idx" in text
     assert "Sort" not in text  # the index order is the answer's order
+
+
+def test_reminders_feed_is_bounded_oldest_first(alice: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    from taskapi.store import schedule
+
+    monkeypatch.setattr(schedule, "MAX_REMINDERS", 2)
+    for hour in (3, 1, 2):
+        alice.create(title=f"at {hour}", due_date=DUE, reminder_at=f"2026-11-23T0{hour}:00:00+00:00")
+    assert [t["title"] for t in reminders(alice, until=DUE)] == ["at 1", "at 2"]
