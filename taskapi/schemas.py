@@ -17,6 +17,8 @@ READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "create
 INT32 = Range(-(2**31), 2**31 - 1)
 # what Python's datetime and the database both hold, whatever the offset
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+# RFC 3339 5.6 date-time only: Python would also take ISO week dates, basic format, +0100 or +01
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
 
 class Text(fields.String):
@@ -64,9 +66,9 @@ class Timestamp(fields.AwareDateTime):
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or "T" not in value.upper():
+        if not isinstance(value, str) or not RFC3339.match(value):
             raise self.make_error("invalid")
-        moment = super()._deserialize(value, attr, data, **kwargs)
+        moment = super()._deserialize(value.upper(), attr, data, **kwargs)
         if not EARLIEST <= moment <= LATEST:
             raise ValidationError("Must be between the years 1900 and 9999.")
         return moment

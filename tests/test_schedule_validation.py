@@ -26,6 +26,12 @@ def problem(api: Api, method: str, path: str, body: dict[str, Any]) -> dict[str,
         ("due_date", "2026-11-23"),
         ("due_date", "tomorrow"),
         ("due_date", 1763888400),
+        ("due_date", "2026-11-23T09:00:00+0100"),  # not RFC 3339, though Python would read these
+        ("due_date", "2026-11-23T09:00:00+01"),
+        ("due_date", "2026-11-23T09:00+01:00"),
+        ("due_date", "20261123T090000Z"),
+        ("due_date", "2026-W48-1T09:00:00+00:00"),
+        ("due_date", "2026-02-30T09:00:00Z"),
         ("reminder_at", "2026-11-23 09:00"),
         ("timezone", "Mars/Olympus_Mons"),
         ("timezone", "CET+1"),
@@ -100,6 +106,19 @@ def test_reminder_after_due_date_is_400(alice: Api) -> None:
         {"title": "t", "due_date": DUE, "reminder_at": "2026-11-23T09:00:01+00:00"},
     )
     assert list(body["errors"]) == ["reminder_at"]
+
+
+@pytest.mark.parametrize(
+    "due",
+    [
+        "2026-11-23T09:00:00Z",
+        "2026-11-23t09:00:00z",
+        "2026-11-23T10:00:00.000+01:00",
+        "2026-11-23T04:00:00-05:00",
+    ],
+)
+def test_any_rfc_3339_spelling_of_a_moment_is_accepted(alice: Api, due: str) -> None:
+    assert alice.create(due_date=due)["due_date"] == DUE
 
 
 def test_reminder_equal_to_due_date_and_in_other_offsets_is_accepted(alice: Api) -> None:
