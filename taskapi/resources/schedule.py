@@ -7,7 +7,7 @@ from uuid import UUID
 
 import falcon
 
-from taskapi import calendar
+from taskapi import ical
 from taskapi.media import send_json
 from taskapi.schemas import OccurrencesQuery, RemindersQuery, task_json
 from taskapi.store import ScheduleStore
@@ -46,4 +46,4 @@ class CalendarExport:
         rows = self.store.calendar(req.context.user_id)
         resp.cache_control = PRIVATE
         resp.content_type = TEXT_CALENDAR
-        resp.data = calendar.to_ical(rows, datetime.now(UTC))
+        resp.data = ical.to_ical(rows, datetime.now(UTC))
