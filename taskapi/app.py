@@ -18,9 +18,10 @@ from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
 from taskapi.resources.health import Health
+from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
-from taskapi.store import IdempotencyStore, SyncStore, TaskStore
+from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
 from taskapi.sync_cursor import CursorCodec, signing_key
 
 
@@ -37,6 +38,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
     retention = timedelta(days=config.tombstone_retention_days)
     cursors = CursorCodec(signing_key(config.sync_cursor_secret, config.jwt_secret))
+    schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
         jwks_url=config.jwt_jwks_url,
@@ -56,6 +58,9 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
         "/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes, idempotency)
     )
     app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), cursors, retention))
+    app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
+    app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
+    app.add_route("/api/v1/reminders", Reminders(schedule))
     return app
 
 

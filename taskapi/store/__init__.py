@@ -10,6 +10,7 @@ from taskapi.store.errors import (
     VersionMismatch,
 )
 from taskapi.store.idempotency import Claim, IdempotencyStore, SavedResponse
+from taskapi.store.schedule import ScheduleStore
 from taskapi.store.sync import ChangeBatch, Position, SyncStore
 from taskapi.store.tasks import TaskChange, TaskStore
 
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidTask",
     "Position",
     "SavedResponse",
+    "ScheduleStore",
     "StoreError",
     "SyncCursorExpired",
     "SyncStore",
