@@ -1,0 +1,12 @@
+-- Undo 0002.listing-indexes (btree_gin stays: other objects may use it).
+DROP INDEX IF EXISTS tasks_user_completed_priority_idx;
+DROP INDEX IF EXISTS tasks_user_position_idx;
+DROP INDEX IF EXISTS tasks_user_priority_idx;
+DROP INDEX IF EXISTS tasks_user_title_idx;
+DROP INDEX IF EXISTS tasks_user_due_desc_idx;
+DROP INDEX IF EXISTS tasks_user_due_asc_idx;
+DROP INDEX IF EXISTS tasks_user_updated_idx;
+DROP INDEX IF EXISTS tasks_user_tags_idx;
+DROP INDEX IF EXISTS tasks_user_document_idx;
+DROP FUNCTION IF EXISTS taskapi_lower_tags(text[]);
+DROP FUNCTION IF EXISTS taskapi_task_document(text, text);

@@ -1,0 +1,38 @@
+-- depends: 0001.create-tasks
+-- Access paths of GET /api/v1/tasks: one btree per sort (leading with user_id, ending with id,
+-- so ORDER BY key, id LIMIT n and keyset cursors are index range scans), GIN indexes for
+-- search and tags, and the immutable functions their expressions (and the queries) share.
+
+-- btree_gin lets the GIN indexes lead with user_id: a search or tag match is narrowed to one
+-- user inside the index instead of collecting every user's matches first (trusted extension).
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+
+-- The searchable document: title weighted above description, English stemming.
+CREATE FUNCTION taskapi_task_document(title text, description text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN setweight(to_tsvector('english'::regconfig, title), 'A')
+    || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B');
+
+-- Tags lower-cased, for case-insensitive all-of matching (tags @> wanted).
+CREATE FUNCTION taskapi_lower_tags(tags text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN ARRAY(SELECT lower(tag) FROM unnest(tags) AS tag);
+
+CREATE INDEX tasks_user_document_idx ON tasks USING gin (user_id, taskapi_task_document(title, description));
+CREATE INDEX tasks_user_tags_idx ON tasks USING gin (user_id, taskapi_lower_tags(tags));
+
+-- Sorts (created_at DESC already has tasks_user_created_idx). A backward scan serves the
+-- other direction. Due dates sort on a sentinel instead of NULL so that tasks without one come
+-- last in both directions and a cursor is one row comparison: 9999-12-31 ascending (the API
+-- accepts nothing after 9999-12-30), 0001-01-01 descending.
+CREATE INDEX tasks_user_updated_idx ON tasks (user_id, updated_at DESC, id DESC);
+CREATE INDEX tasks_user_due_asc_idx
+    ON tasks (user_id, coalesce(due_date, '9999-12-31 00:00:00+00'::timestamptz), id);
+CREATE INDEX tasks_user_due_desc_idx
+    ON tasks (user_id, coalesce(due_date, '0001-01-01 00:00:00+00'::timestamptz) DESC, id DESC);
+CREATE INDEX tasks_user_title_idx ON tasks (user_id, lower(title), id);
+CREATE INDEX tasks_user_priority_idx ON tasks (user_id, priority_rank DESC, id DESC);
+CREATE INDEX tasks_user_position_idx ON tasks (user_id, position, id);
+
+-- Exact totals of the status and priority filters by an index-only scan.
+CREATE INDEX tasks_user_completed_priority_idx ON tasks (user_id, completed, priority);
