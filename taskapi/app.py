@@ -13,6 +13,7 @@ import falcon
 from taskapi import errors
 from taskapi.auth import TokenVerifier
 from taskapi.config import Config, load_config_or_exit
+from taskapi.cursors import CursorCodec
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
@@ -43,7 +44,9 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     errors.install(app)
 
     app.add_route("/health", Health(db))
-    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
+    # cursors are signed with a key derived from a secret every worker shares
+    cursors = CursorCodec(config.jwt_secret or config.database_url)
+    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))
     return app
