@@ -7,6 +7,6 @@ DROP INDEX IF EXISTS tasks_user_due_desc_idx;
 DROP INDEX IF EXISTS tasks_user_due_asc_idx;
 DROP INDEX IF EXISTS tasks_user_updated_idx;
 DROP INDEX IF EXISTS tasks_user_tags_idx;
-DROP INDEX IF EXISTS tasks_user_document_idx;
+DROP INDEX IF EXISTS tasks_user_search_idx;
+ALTER TABLE tasks DROP COLUMN IF EXISTS tags_lower, DROP COLUMN IF EXISTS search_document;
 DROP FUNCTION IF EXISTS taskapi_lower_tags(text[]);
-DROP FUNCTION IF EXISTS taskapi_task_document(text, text);

@@ -22,7 +22,7 @@ _DUE_DESC = sql.SQL("coalesce(due_date, '0001-01-01 00:00:00+00'::timestamptz)")
 DUE_MIN = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 DUE_MAX = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
 
-_DOCUMENT = sql.SQL("taskapi_task_document(title, description)")
+_DOCUMENT = sql.SQL("search_document")  # a stored column of migration 0002
 _QUERY = sql.SQL("websearch_to_tsquery('english', %(q)s)")
 
 SORT_KEYS: dict[str, sql.Composable] = {
@@ -100,7 +100,7 @@ def _conditions(filters: ListFilter, sort: Sort) -> sql.Composable:
     if filters.priority:
         parts.append(sql.SQL("priority = ANY (%(priority)s::text[])"))
     if filters.tags:
-        parts.append(sql.SQL("taskapi_lower_tags(tags) @> taskapi_lower_tags(%(tags)s::text[])"))
+        parts.append(sql.SQL("tags_lower @> taskapi_lower_tags(%(tags)s::text[])"))
     if filters.due_from is not None or filters.due_to is not None:
         # stated on the due-date sort key (NULL excluded by the bounds), so one index serves
         # the range, the order and the count
