@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import base64
+import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import pglast
 import pytest
+from pglast import ast
 
+from taskapi.store import ListFilter, Sort
+from taskapi.store import listing as shapes
 from tests.conftest import Api
 
 
@@ -294,3 +300,40 @@ def test_a_repeated_single_valued_parameter_is_400(alice: Api) -> None:
 
     assert result.status_code == 400
     assert list(result.json["errors"]) == ["limit"]
+
+
+def user_scoped(statement: str) -> bool:
+    """Whether the statement's WHERE is `user_id = $n` AND'ed with anything else."""
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+    text = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", statement)
+    where = pglast.parse_sql(text)[0].stmt.whereClause
+    conjuncts = where.args if isinstance(where, ast.BoolExpr) and where.boolop == 0 else [where]
+    return any(
+        isinstance(c, ast.A_Expr)
+        and c.name[0].sval == "="
+        and isinstance(c.lexpr, ast.ColumnRef)
+        and c.lexpr.fields[-1].sval == "user_id"
+        and isinstance(c.rexpr, ast.ParamRef)
+        and names[c.rexpr.number - 1] == "user_id"
+        for c in conjuncts
+    )
+
+
+def test_every_listing_statement_is_scoped_to_the_user() -> None:
+    every = ListFilter(
+        q="x", completed=True, priority=("low",), tags=("a",), due_from=datetime.now(UTC), due_to=None
+    )
+    statements = [
+        query.as_string(None)
+        for filters in (ListFilter(), every)
+        for by in shapes.SORT_KEYS
+        for descending in (False, True)
+        for query in (
+            shapes.page_query(filters, Sort(by, descending), keyset=False),
+            shapes.page_query(filters, Sort(by, descending), keyset=True),
+            shapes.count_query(filters, Sort(by, descending)),
+        )
+    ]
+
+    assert all(user_scoped(statement) for statement in statements)
+    assert not user_scoped("SELECT * FROM tasks WHERE completed = %(completed)s OR user_id = %(user_id)s")
