@@ -1,5 +1,10 @@
 -- Undo 0002.listing-indexes (btree_gin stays: other objects may use it).
-DROP INDEX IF EXISTS tasks_user_completed_priority_idx;
+DROP TRIGGER IF EXISTS tasks_count_truncate ON tasks;
+DROP TRIGGER IF EXISTS tasks_count_delete ON tasks;
+DROP TRIGGER IF EXISTS tasks_count_update ON tasks;
+DROP TRIGGER IF EXISTS tasks_count_insert ON tasks;
+DROP FUNCTION IF EXISTS taskapi_count_tasks();
+DROP TABLE IF EXISTS task_counts;
 DROP INDEX IF EXISTS tasks_user_position_idx;
 DROP INDEX IF EXISTS tasks_user_priority_idx;
 DROP INDEX IF EXISTS tasks_user_title_idx;

@@ -39,5 +39,59 @@ CREATE INDEX tasks_user_title_idx ON tasks (user_id, lower(title), id);
 CREATE INDEX tasks_user_priority_idx ON tasks (user_id, priority_rank DESC, id DESC);
 CREATE INDEX tasks_user_position_idx ON tasks (user_id, position, id);
 
--- Exact totals of the status and priority filters by an index-only scan.
-CREATE INDEX tasks_user_completed_priority_idx ON tasks (user_id, completed, priority);
+-- Exact totals without counting: the number of tasks per user, status and priority, kept by
+-- statement-level triggers in the writing transaction (so as exact as a count(*)). A listing
+-- filtered by nothing but completed/priority reads at most six rows here instead of counting
+-- up to all of the user's tasks (~3 ms per 50,000 on every page). Each trigger does one upsert
+-- in key order, so concurrent writers lock counter rows in the same order (no deadlock).
+CREATE TABLE task_counts (
+    user_id   text    NOT NULL,
+    completed boolean NOT NULL,
+    priority  text    NOT NULL,
+    n         bigint  NOT NULL,
+    CONSTRAINT task_counts_pkey PRIMARY KEY (user_id, completed, priority)
+);
+
+-- (Each branch names only the transition tables its event has.)
+CREATE FUNCTION taskapi_count_tasks() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE task_counts;
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO task_counts AS c (user_id, completed, priority, n)
+        SELECT user_id, completed, priority, count(*) FROM new_rows
+        GROUP BY user_id, completed, priority ORDER BY user_id, completed, priority
+        ON CONFLICT (user_id, completed, priority) DO UPDATE SET n = c.n + excluded.n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO task_counts AS c (user_id, completed, priority, n)
+        SELECT user_id, completed, priority, -count(*) FROM old_rows
+        GROUP BY user_id, completed, priority ORDER BY user_id, completed, priority
+        ON CONFLICT (user_id, completed, priority) DO UPDATE SET n = c.n + excluded.n;
+    ELSE
+        INSERT INTO task_counts AS c (user_id, completed, priority, n)
+        SELECT user_id, completed, priority, sum(delta)
+        FROM (
+            SELECT user_id, completed, priority, 1 AS delta FROM new_rows
+            UNION ALL
+            SELECT user_id, completed, priority, -1 FROM old_rows
+        ) AS changes
+        GROUP BY user_id, completed, priority HAVING sum(delta) <> 0
+        ORDER BY user_id, completed, priority
+        ON CONFLICT (user_id, completed, priority) DO UPDATE SET n = c.n + excluded.n;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+INSERT INTO task_counts (user_id, completed, priority, n)
+SELECT user_id, completed, priority, count(*) FROM tasks GROUP BY user_id, completed, priority;
+
+CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION taskapi_count_tasks();
+CREATE TRIGGER tasks_count_update AFTER UPDATE ON tasks
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION taskapi_count_tasks();
+CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION taskapi_count_tasks();
+CREATE TRIGGER tasks_count_truncate AFTER TRUNCATE ON tasks
+    FOR EACH STATEMENT EXECUTE FUNCTION taskapi_count_tasks();

@@ -337,3 +337,34 @@ def test_every_listing_statement_is_scoped_to_the_user() -> None:
 
     assert all(user_scoped(statement) for statement in statements)
     assert not user_scoped("SELECT * FROM tasks WHERE completed = %(completed)s OR user_id = %(user_id)s")
+
+
+def test_totals_stay_exact_through_every_kind_of_change(alice: Api, bob: Api) -> None:
+    first = alice.create(title="first", priority="high")
+    second = alice.create(title="second")
+    third = alice.create(title="third", priority="low", completed=True)
+    alice.create(title="daily", due_date="2026-01-01T09:00:00Z", recurrence_rule="FREQ=DAILY")
+    bob.create(title="bob's")
+    daily = listing(alice, q="daily")["items"][0]
+    alice.request("POST", f"/api/v1/tasks/{daily['id']}/toggle")  # completes it and creates the next
+    alice.request("POST", f"/api/v1/tasks/{first['id']}/toggle")
+    alice.request("PATCH", f"/api/v1/tasks/{second['id']}", json={"priority": "high"})
+    alice.request("PUT", f"/api/v1/tasks/{third['id']}", json={"title": "third again"})
+    alice.request("DELETE", f"/api/v1/tasks/{first['id']}")
+
+    everything = listing(alice, limit=100)["items"]
+    for params in (
+        {},
+        {"completed": "true"},
+        {"completed": "false"},
+        {"priority": "high"},
+        {"priority": "medium,low"},
+    ):
+        expected = [
+            t
+            for t in everything
+            if params.get("completed", str(t["completed"]).lower()) == str(t["completed"]).lower()
+            and t["priority"] in params.get("priority", t["priority"])
+        ]
+        assert listing(alice, **params)["total"] == len(expected), params
+    assert len(everything) == 4
