@@ -95,3 +95,6 @@ CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION taskapi_count_tasks();
 CREATE TRIGGER tasks_count_truncate AFTER TRUNCATE ON tasks
     FOR EACH STATEMENT EXECUTE FUNCTION taskapi_count_tasks();
+
+-- The planner needs statistics on the new columns and expressions before it can choose well.
+ANALYZE tasks;
