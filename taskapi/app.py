@@ -22,9 +22,9 @@ from taskapi.resources.health import Health
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
+from taskapi.signing import cursor_key
 from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
 from taskapi.sync_cursor import CursorCodec as SyncCursorCodec
-from taskapi.sync_cursor import signing_key
 
 
 class TaskApp(falcon.App):
@@ -39,7 +39,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     store = TaskStore(db, queries)
     idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
     retention = timedelta(days=config.tombstone_retention_days)
-    sync_cursors = SyncCursorCodec(signing_key(config.sync_cursor_secret, config.jwt_secret))
+    sync_cursors = SyncCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))
     schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
@@ -54,8 +54,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     errors.install(app)
 
     app.add_route("/health", Health(db))
-    # listing cursors are signed with a key derived from a secret every worker shares
-    list_cursors = ListCursorCodec(config.jwt_secret or config.database_url)
+    list_cursors = ListCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))
     app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency, list_cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes, idempotency))
     app.add_route(

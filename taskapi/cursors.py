@@ -7,17 +7,14 @@ sort, other filters or by another user is refused (CursorError) before anything 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import orjson
 
-_MAC_BYTES = 16
+from taskapi.signing import Signer
+
 _VERSION = 1
 
 
@@ -26,25 +23,18 @@ class CursorError(ValueError):
 
 
 class CursorCodec:
-    def __init__(self, secret: str) -> None:
-        # a key of its own, derived from the service's secret: a cursor MAC is never a token MAC
-        self._key = hmac.new(secret.encode(), b"taskapi listing cursor v1", hashlib.sha256).digest()
+    def __init__(self, key: bytes) -> None:
+        self._signer = Signer(key, "listing cursor v1")
 
     def encode(self, user_id: str, listing: bytes, key: Any, task_id: UUID) -> str:
         """The cursor after (key, task_id); `listing` identifies the sort and filters."""
         value = key.isoformat() if isinstance(key, datetime) else key
-        payload = orjson.dumps([_VERSION, value, task_id.hex])
-        token = payload + self._mac(user_id, listing, payload)
-        return base64.urlsafe_b64encode(token).rstrip(b"=").decode()
+        return self._signer.sign(user_id, orjson.dumps([_VERSION, value, task_id.hex]), listing)
 
     def decode(self, user_id: str, listing: bytes, cursor: str, key_type: type) -> tuple[Any, UUID]:
         """(key, task_id) of a cursor made by encode() for this user and listing."""
-        try:
-            token = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        except (binascii.Error, ValueError):
-            raise CursorError("Not a cursor of this API; use next_cursor as given.") from None
-        payload, mac = token[:-_MAC_BYTES], token[-_MAC_BYTES:]
-        if len(token) <= _MAC_BYTES or not hmac.compare_digest(mac, self._mac(user_id, listing, payload)):
+        payload = self._signer.unsign(user_id, cursor, listing)
+        if payload is None:
             raise CursorError(
                 "Not a cursor of this listing: use next_cursor as given, with the same "
                 "sort and filters as the request that returned it."
@@ -53,10 +43,6 @@ class CursorCodec:
         if version != _VERSION:
             raise CursorError("This cursor is from an older version; start from the first page.")
         return _typed(value, key_type), UUID(hex=task_hex)
-
-    def _mac(self, user_id: str, listing: bytes, payload: bytes) -> bytes:
-        message = orjson.dumps([user_id, listing.decode()]) + payload
-        return hmac.new(self._key, message, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
 def _typed(value: Any, key_type: type) -> Any:

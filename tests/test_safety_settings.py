@@ -15,7 +15,7 @@ BASE = {"DATABASE_URL": "postgresql://u@localhost/db", "JWT_SECRET": "s" * 32}
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name, value in BASE.items():
         monkeypatch.setenv(name, value)
-    for name in ("IDEMPOTENCY_KEY_TTL_HOURS", "TOMBSTONE_RETENTION_DAYS", "SYNC_CURSOR_SECRET"):
+    for name in ("IDEMPOTENCY_KEY_TTL_HOURS", "TOMBSTONE_RETENTION_DAYS", "CURSOR_SECRET"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -24,7 +24,7 @@ def test_defaults_keep_keys_a_day_and_tombstones_thirty_days(env: pytest.MonkeyP
     config = load_config()
     assert config.idempotency_key_ttl_hours == 24
     assert config.tombstone_retention_days == 30
-    assert config.sync_cursor_secret is None
+    assert config.cursor_secret is None
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_defaults_keep_keys_a_day_and_tombstones_thirty_days(env: pytest.MonkeyP
         ("IDEMPOTENCY_KEY_TTL_HOURS", "23"),  # the contract promises at least 24 h
         ("IDEMPOTENCY_KEY_TTL_HOURS", "soon"),
         ("TOMBSTONE_RETENTION_DAYS", "0"),
-        ("SYNC_CURSOR_SECRET", "too short"),
+        ("CURSOR_SECRET", "too short"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_it(env: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -45,10 +45,10 @@ def test_a_bad_setting_stops_start_up_naming_it(env: pytest.MonkeyPatch, name: s
 def test_settings_are_read(env: pytest.MonkeyPatch) -> None:
     env.setenv("IDEMPOTENCY_KEY_TTL_HOURS", "48")
     env.setenv("TOMBSTONE_RETENTION_DAYS", "7")
-    env.setenv("SYNC_CURSOR_SECRET", "c" * 32)
+    env.setenv("CURSOR_SECRET", "c" * 32)
     config = load_config()
     assert (config.idempotency_key_ttl_hours, config.tombstone_retention_days) == (48, 7)
-    assert config.sync_cursor_secret == "c" * 32
+    assert config.cursor_secret == "c" * 32
 
 
 def test_only_connection_failures_count_as_an_outage() -> None:
