@@ -4,10 +4,13 @@ VENV := .venv
 USER_ID ?= dev-user
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test migrate rollback token
+.PHONY: help system venv run test migrate rollback token
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+system: ## install missing system packages (PostgreSQL server, python3-venv) with apt-get
+	@scripts/system-packages
 
 venv: $(VENV)/.installed ## create .venv and install requirements-dev.txt (again only when they change)
 
@@ -16,10 +19,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(VENV)/bin/python -m pip install -r requirements-dev.txt
 	touch $@
 
-run: venv ## serve the API; without DATABASE_URL, on a local cluster in .data/postgres
+run: system venv ## serve the API; without DATABASE_URL, on a local cluster in .data/postgres
 	$(VENV)/bin/python -m taskapi serve
 
-test: venv ## run the test suite against a real PostgreSQL
+test: system venv ## run the test suite against a real PostgreSQL
 	$(VENV)/bin/python -m pytest -q
 
 migrate: venv ## apply the pending migrations

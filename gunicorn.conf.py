@@ -15,6 +15,9 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 10_000
 max_requests_jitter = 1_000
+# gunicorn 27 opens a runtime control socket under $HOME by default; several instances on one
+# host would share it, and we manage workers with signals
+control_socket_disable = True
 accesslog = None  # taskapi logs one JSON line per request itself
 loglevel = _config.log_level.lower()
 logconfig_dict = {

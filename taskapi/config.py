@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 
 from environs import Env, EnvError
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import Range
 
 
 class ConfigError(Exception):
@@ -34,6 +34,9 @@ class Config:
     threads: int = 4
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 def load_config() -> Config:
     """Read and check every setting; raise ConfigError naming the first bad one."""
     env = Env(expand_vars=False)
@@ -54,6 +57,8 @@ def load_config() -> Config:
         max_size = env.int("DB_POOL_MAX_SIZE", 8, validate=Range(1, 100))
         if min_size > max_size:
             raise ConfigError("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
+        if (level := env.str("LOG_LEVEL", "INFO").upper()) not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)} (got {level!r})")
         return Config(
             database_url=database_url,
             jwt_secret=secret,
@@ -64,7 +69,7 @@ def load_config() -> Config:
             cors_origins=tuple(
                 origin.rstrip("/") for origin in env.list("CORS_ORIGINS", [], subcast=str) if origin
             ),
-            log_level=env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])),
+            log_level=env.str("LOG_LEVEL", "INFO").upper(),
             db_pool_min_size=min_size,
             db_pool_max_size=max_size,
             db_pool_timeout=env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),

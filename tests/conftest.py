@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import falcon.testing
-import jwt
 import pytest
 
 from taskapi import migrations
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
+from tests.api import TEST_SECRET, Api
 from tests.postgres import Database, throwaway_database
-
-TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture(scope="session")
@@ -48,32 +44,6 @@ def app(config: Config) -> Iterator[TaskApp]:
 @pytest.fixture(scope="session")
 def client(app: TaskApp) -> falcon.testing.TestClient:
     return falcon.testing.TestClient(app)
-
-
-def make_token(user_id: str, secret: str = TEST_SECRET, algorithm: str = "HS256", **claims: Any) -> str:
-    payload = {"sub": user_id, "iat": int(time.time()), "exp": int(time.time()) + 600, **claims}
-    return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm=algorithm)
-
-
-class Api:
-    """The API as one user sees it: every call carries that user's bearer token."""
-
-    def __init__(self, client: falcon.testing.TestClient, user_id: str) -> None:
-        self.client = client
-        self.user_id = user_id
-        self.token = make_token(user_id)
-
-    def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
-    ) -> falcon.testing.Result:
-        return self.client.simulate_request(
-            method, path, headers={"Authorization": f"Bearer {self.token}", **(headers or {})}, **kwargs
-        )
-
-    def create(self, **fields: Any) -> dict[str, Any]:
-        result = self.request("POST", "/api/v1/tasks", json={"title": "a task", **fields})
-        assert result.status_code == 201, result.text
-        return result.json
 
 
 @pytest.fixture

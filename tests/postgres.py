@@ -93,3 +93,10 @@ def _local(cleanup: ExitStack) -> Database:
     cluster = LocalCluster(folder / "data", dbname="taskapi_test", durable=False)
     cleanup.callback(cluster.stop, "immediate")
     return Database(cluster.start(), cluster)
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """Another empty database on the server of `server_url`, dropped afterwards."""
+    with ExitStack() as cleanup:
+        yield _create_database(server_url, cleanup)

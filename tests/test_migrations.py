@@ -1,0 +1,84 @@
+"""Migrations apply, roll back completely and apply again, through our wrapper and the yoyo CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from taskapi import migrations
+from tests.postgres import Database, scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    return {name for (name,) in rows if not name.startswith("_yoyo") and name != "yoyo_lock"}
+
+
+@pytest.fixture
+def empty_url(database: Database) -> Iterator[str]:
+    with scratch_database(database.url) as url:
+        yield url
+
+
+def test_every_migration_has_a_rollback() -> None:
+    forward = {
+        p.name.removesuffix(".sql") for p in (ROOT / "migrations").glob("*.sql") if ".rollback" not in p.name
+    }
+    rollbacks = {p.name.removesuffix(".rollback.sql") for p in (ROOT / "migrations").glob("*.rollback.sql")}
+    assert forward and forward == rollbacks
+
+
+def test_apply_rollback_everything_and_apply_again(empty_url: str) -> None:
+    applied = migrations.apply(empty_url)
+    assert "tasks" in _tables(empty_url)
+
+    rolled_back = migrations.rollback(empty_url, everything=True)
+    assert sorted(rolled_back) == sorted(applied)
+    assert _tables(empty_url) == set()
+
+    assert migrations.apply(empty_url) == applied
+    assert migrations.apply(empty_url) == []  # nothing pending
+
+
+def _yoyo(command: str, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    yoyo = Path(sys.executable).with_name("yoyo")
+    return subprocess.run(
+        [str(yoyo), command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_yoyo_cli_applies_and_rolls_back_with_the_plain_database_url(empty_url: str) -> None:
+    assert empty_url.startswith("postgresql://")
+
+    applied = _yoyo("apply", empty_url)
+    assert applied.returncode == 0, applied.stderr
+    assert "tasks" in _tables(empty_url)
+
+    rolled_back = _yoyo("rollback", empty_url)
+    assert rolled_back.returncode == 0, rolled_back.stderr
+    assert _tables(empty_url) == set()
+
+
+def test_migrate_command_applies(empty_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": empty_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "taskapi", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "applied: 0001.create-tasks" in done.stdout
