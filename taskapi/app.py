@@ -16,9 +16,13 @@ from taskapi.config import Config, load_config_or_exit
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
+from taskapi.openapi import build_spec
+from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
 from taskapi.store import TaskStore
+
+API_VERSION = "1.0.0"
 
 
 class TaskApp(falcon.App):
@@ -42,10 +46,16 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
 
+    document = OpenApiDocument()
     app.add_route("/health", Health(db))
+    app.add_route("/openapi.json", document)
+    app.add_route("/docs", SwaggerUi())
+    app.add_route("/docs/init.js", SwaggerUi(), suffix="init")
+    app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
     app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))
+    document.publish(build_spec(app, API_VERSION))  # once, after every route is added
     return app
 
 
