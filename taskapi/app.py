@@ -12,6 +12,7 @@ import falcon
 
 from taskapi import errors
 from taskapi.auth import TokenVerifier
+from taskapi.browser_headers import Cors, SecurityHeaders
 from taskapi.config import Config, load_config_or_exit
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
@@ -41,7 +42,15 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
         audience=config.jwt_audience,
         leeway=config.jwt_leeway_seconds,
     )
-    app = TaskApp(middleware=[RequestContext(), BodyLimit(config.max_body_bytes), BearerAuth(verifier)])
+    app = TaskApp(
+        middleware=[
+            RequestContext(),
+            SecurityHeaders(config.hsts_seconds),
+            *([Cors(config.cors_origins)] if config.cors_origins else []),
+            BodyLimit(config.max_body_bytes),
+            BearerAuth(verifier),
+        ]
+    )
     app.db = db
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)

@@ -32,6 +32,8 @@ class Config:
     bind: str = "127.0.0.1:8000"
     workers: int = 2
     threads: int = 4
+    hsts_seconds: int = 0
+    metrics_enabled: bool = True
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -79,6 +81,8 @@ def load_config() -> Config:
             bind=env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
             workers=env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
             threads=env.int("WEB_THREADS", 4, validate=Range(1, 64)),
+            hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
+            metrics_enabled=env.bool("METRICS_ENABLED", True),
         )
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line
