@@ -16,6 +16,7 @@ from taskapi.browser_headers import Cors, SecurityHeaders
 from taskapi.config import Config, load_config_or_exit
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
+from taskapi.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
 from taskapi.openapi import build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
@@ -45,6 +46,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app = TaskApp(
         middleware=[
             RequestContext(),
+            RequestMetrics(db.pool.get_stats),
             SecurityHeaders(config.hsts_seconds),
             *([Cors(config.cors_origins)] if config.cors_origins else []),
             BodyLimit(config.max_body_bytes),
@@ -61,6 +63,8 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/docs", SwaggerUi())
     app.add_route("/docs/init.js", SwaggerUi(), suffix="init")
     app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
+    if config.metrics_enabled:
+        app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
     app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))

@@ -33,7 +33,7 @@ class Config:
     workers: int = 2
     threads: int = 4
     hsts_seconds: int = 0
-    metrics_enabled: bool = True
+    metrics_enabled: bool = False
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -56,7 +56,9 @@ def load_config() -> Config:
             raise ConfigError("JWT_JWKS_URL: must be an http(s) URL")
         port = env.int("PORT", None, validate=Range(1, 65535))
         min_size = env.int("DB_POOL_MIN_SIZE", 1, validate=Range(0, 100))
-        max_size = env.int("DB_POOL_MAX_SIZE", 8, validate=Range(1, 100))
+        threads = env.int("WEB_THREADS", 4, validate=Range(1, 64))
+        # one connection per request thread: more would sit idle, fewer makes threads queue
+        max_size = env.int("DB_POOL_MAX_SIZE", threads, validate=Range(1, 100))
         if min_size > max_size:
             raise ConfigError("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
         if (level := env.str("LOG_LEVEL", "INFO").upper()) not in LOG_LEVELS:
@@ -80,9 +82,9 @@ def load_config() -> Config:
             max_body_bytes=env.int("MAX_BODY_BYTES", 1024 * 1024, validate=Range(1024, 64 * 1024 * 1024)),
             bind=env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
             workers=env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
-            threads=env.int("WEB_THREADS", 4, validate=Range(1, 64)),
+            threads=threads,
             hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
-            metrics_enabled=env.bool("METRICS_ENABLED", True),
+            metrics_enabled=env.bool("METRICS_ENABLED", False),
         )
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from taskapi.config import Config
+from taskapi.metrics import DATABASE_ERRORS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 log = logging.getLogger("taskapi.db")
@@ -85,9 +86,11 @@ class Database:
             with self.pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
+            DATABASE_ERRORS.labels("pool_timeout").inc()
             raise DatabaseUnavailable("no database connection available") from exc
         except psycopg.OperationalError as exc:
             # the connection broke mid-request (restart, network): the pool discards it
+            DATABASE_ERRORS.labels("connection_lost").inc()
             raise DatabaseUnavailable("database connection lost") from exc
 
     def ping(self, timeout: float) -> bool:
