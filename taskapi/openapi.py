@@ -17,7 +17,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from taskapi.responses import HealthStatus, Problem, TaskPage, ToggleResult
-from taskapi.schemas import TaskInput, TaskSchema
+from taskapi.schemas import Choice, TaskInput, TaskSchema
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
@@ -49,31 +49,34 @@ TASK_INPUT_EXAMPLE = {
     for k in ("title", "description", "priority", "tags", "due_date", "reminder_at", "timezone")
 } | {"recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE,FR"}
 
+# what taskapi/conditional.py accepts: `*`, or ETags as the API sends them, comma-separated
+ETAG_LIST = {"type": "string", "pattern": r'^\s*(\*|(W/)?"\d{1,10}"(\s*,\s*(W/)?"\d{1,10}")*)\s*$'}
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "IfMatch": {
         "name": "If-Match",
         "description": "Apply the change only if the task is still at this version (its ETag); "
         "else 412 with the current task. `*` matches any version.",
-        "schema": {"type": "string"},
+        "schema": ETAG_LIST,
         "example": '"3"',
     },
     "IfNoneMatch": {
         "name": "If-None-Match",
         "description": "Answer 304 with no body when the task is still at this version.",
-        "schema": {"type": "string"},
+        "schema": ETAG_LIST,
         "example": '"3"',
     },
     "IdempotencyKey": {
         "name": "Idempotency-Key",
         "description": "A retry with the same key and body returns the first response and changes "
         "nothing again (keys are kept at least 24 hours).",
-        "schema": {"type": "string", "maxLength": 255},
+        "schema": {"type": "string"},
         "example": "5f0c6a4e-4f6e-4b43-9a57-6c1c7d3f0a11",
     },
     "XRequestId": {
         "name": "X-Request-ID",
-        "description": "Your id for this request (1 to 128 of `A-Za-z0-9._:-`); echoed, else one is made.",
-        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$"},
+        "description": "Your id for this request, echoed in the response and the logs. One that is "
+        "not 1 to 128 of `A-Za-z0-9._:-` (starting with a letter or digit) is replaced, not refused.",
+        "schema": {"type": "string"},
         "example": "checkout-7f3a",
     },
 }
@@ -222,6 +225,17 @@ def _complete(op: dict[str, Any]) -> dict[str, Any]:
     return op
 
 
+def _choice_in_any_case(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A Choice takes its words in any case ("HIGH"): an enum would call that invalid, a pattern
+    says exactly what is accepted."""
+    if isinstance(field, Choice) and "enum" in ret:
+        words = ret.pop("enum")
+        any_case = ("".join(f"[{c.upper()}{c}]" if c.isalpha() else re.escape(c) for c in w) for w in words)
+        ret["pattern"] = f"^({'|'.join(any_case)})$"
+        ret["description"] = f"One of {', '.join(words)}, in any case; stored in lower case."
+    return {}
+
+
 def _add_components(spec: APISpec) -> None:
     spec.components.security_scheme(
         "bearerAuth",
@@ -256,17 +270,20 @@ def _add_components(spec: APISpec) -> None:
 
 
 def build_spec(app: falcon.App, version: str) -> dict[str, Any]:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="taskapi",
         version=version,
         openapi_version=OPENAPI_VERSION,
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={
             "description": "A multi-user task API. Errors are RFC 9457 problem+json; every "
             "`/api/v1` route needs `Authorization: Bearer <JWT>`."
         },
         security=[{"bearerAuth": []}],
     )
+    assert marshmallow.converter is not None  # set when the plugin joined the spec
+    marshmallow.converter.add_attribute_function(_choice_in_any_case)
     _add_components(spec)
     for template, resource, responders in sorted(served_routes(app), key=lambda route: route[0]):
         docs = getattr(resource, "openapi", {})

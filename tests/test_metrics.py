@@ -37,6 +37,8 @@ def two_workers(database: Database, metrics_dir: Path) -> Iterator[LiveServer]:
             "LOG_LEVEL": "WARNING",
             "METRICS_ENABLED": "true",
             "WEB_CONCURRENCY": "2",
+            # sync workers take one request at a time, so concurrent requests reach both processes
+            "WEB_THREADS": "1",
             "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         }
         with live_server(env) as live:
