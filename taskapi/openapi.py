@@ -17,7 +17,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from taskapi.responses import HealthStatus, Problem, TaskPage, ToggleResult
-from taskapi.schemas import Choice, TaskInput, TaskSchema
+from taskapi.schemas import TASK_FIELDS, Choice, TaskInput, TaskSchema
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
@@ -247,7 +247,9 @@ def _add_components(spec: APISpec) -> None:
             "EdDSA/ES*/RS*/PS* from JWT_JWKS_URL (e.g. Better Auth).",
         },
     )
-    spec.components.schema("Task", schema=TaskSchema)
+    # every field is in every task the API sends (null where empty): say so, so clients and
+    # schemathesis can rely on it
+    spec.components.schema("Task", {"required": list(TASK_FIELDS)}, schema=TaskSchema)
     spec.components.schema("TaskInput", schema=TaskInput)
     spec.components.schema("TaskPatch", schema=TaskInput(partial=True))
     spec.components.schema("TaskPage", schema=TaskPage)
