@@ -4,7 +4,7 @@ VENV := .venv
 USER_ID ?= dev-user
 
 .DEFAULT_GOAL := help
-.PHONY: help system venv run test migrate rollback token
+.PHONY: help system venv run test lint migrate rollback token bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,6 +25,11 @@ run: system venv ## serve the API; without DATABASE_URL, on a local cluster in .
 test: system venv ## run the test suite against a real PostgreSQL
 	$(VENV)/bin/python -m pytest -q
 
+lint: venv ## ruff (lint and format check) and mypy; any finding fails
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
 migrate: venv ## apply the pending migrations
 	$(VENV)/bin/python -m taskapi migrate
 
@@ -33,3 +38,6 @@ rollback: venv ## undo the last migration
 
 token: venv ## print a development token: make token USER_ID=alice
 	$(VENV)/bin/python -m taskapi token $(USER_ID)
+
+bench: venv ## run the benchmark (python -m bench)
+	@test -f bench/__main__.py || { echo "make bench: no bench/__main__.py in this checkout yet" >&2; exit 1; }; $(VENV)/bin/python -m bench

@@ -6,6 +6,7 @@ environment, so importing this module (tests, tools) needs no settings.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import falcon
@@ -21,8 +22,11 @@ from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
 from taskapi.openapi import build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health
+from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
+from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
-from taskapi.store import TaskStore
+from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
+from taskapi.sync_cursor import CursorCodec, signing_key
 
 API_VERSION = "1.0.0"
 
@@ -35,7 +39,12 @@ class TaskApp(falcon.App):
 
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
     db = Database(config)
-    store = TaskStore(db, load_queries())
+    queries = load_queries()
+    store = TaskStore(db, queries)
+    idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
+    retention = timedelta(days=config.tombstone_retention_days)
+    cursors = CursorCodec(signing_key(config.sync_cursor_secret, config.jwt_secret))
+    schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
         jwks_url=config.jwt_jwks_url,
@@ -65,9 +74,15 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
     if config.metrics_enabled:
         app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
-    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes))
-    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes))
-    app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes))
+    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency))
+    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes, idempotency))
+    app.add_route(
+        "/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes, idempotency)
+    )
+    app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), cursors, retention))
+    app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
+    app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
+    app.add_route("/api/v1/reminders", Reminders(schedule))
     document.publish(build_spec(app, API_VERSION))  # once, after every route is added
     return app
 

@@ -56,6 +56,10 @@ class _JwksCache:
         self._last_attempt: float | None = None
         self._lock = threading.Lock()
 
+    def holds(self, key: object) -> bool:
+        """True while `key` is among the published keys (a refetch may have withdrawn it)."""
+        return any(key is k for k in self._keys or ())
+
     def key_for(self, kid: str | None, alg: str) -> jwt.PyJWK:
         keys = self._keys
         if keys is not None:
@@ -112,6 +116,33 @@ def _pick(keys: tuple[jwt.PyJWK, ...], kid: str | None, alg: str) -> jwt.PyJWK |
     return None
 
 
+VERIFIED_CACHE_SIZE = 4096
+
+
+class _VerifiedTokens:
+    """Tokens already verified, kept until their `exp`: a frontend sends the same token with every
+    request for minutes, and checking its signature again is most of the cost of a request.
+
+    Each entry remembers the key that verified it, so a key withdrawn from the JWKS stops its
+    tokens as soon as a refetch notices. Bounded: when full, it starts over.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[str, tuple[str, float, object]] = {}
+
+    def get(self, token: str) -> tuple[str, object] | None:
+        entry = self._entries.get(token)
+        if entry is None or time.time() >= entry[1]:
+            return None
+        return entry[0], entry[2]
+
+    def put(self, token: str, user_id: str, expires: float, key: object) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.clear()  # dict operations are atomic under the GIL: no lock needed
+        self._entries[token] = (user_id, expires, key)
+
+
 class TokenVerifier:
     """Checks a bearer JWT and returns the user id it carries."""
 
@@ -133,8 +164,13 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        self._verified = _VerifiedTokens(VERIFIED_CACHE_SIZE)
 
     def verify(self, token: str) -> str:
+        if (hit := self._verified.get(token)) is not None:
+            user_id, verified_with = hit
+            if verified_with is self._secret or (self._jwks is not None and self._jwks.holds(verified_with)):
+                return user_id
         if not token:
             raise AuthError("token is missing")
         if len(token) > _MAX_TOKEN_LENGTH:
@@ -168,7 +204,10 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             message = next((m for t, m in _MESSAGES if isinstance(exc, t)), "token is invalid")
             raise AuthError(message) from None
-        return _user_id(claims)
+        user_id = _user_id(claims)
+        if isinstance(claims["exp"], int | float):
+            self._verified.put(token, user_id, float(claims["exp"]), key)
+        return user_id
 
 
 def _user_id(claims: dict[str, Any]) -> str:

@@ -34,6 +34,12 @@ class Config:
     threads: int = 4
     hsts_seconds: int = 0
     metrics_enabled: bool = False
+    # how long a stored Idempotency-Key answer is replayed (the contract: at least 24 h)
+    idempotency_key_ttl_hours: float = 24.0
+    # how long tombstones are kept, and so how old a sync cursor may be
+    tombstone_retention_days: float = 30.0
+    # signs sync cursors; unset: derived from JWT_SECRET (see taskapi/sync_cursor.py)
+    sync_cursor_secret: str | None = None
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -54,6 +60,9 @@ def load_config() -> Config:
             raise ConfigError("JWT_SECRET: must be at least 32 characters (HS256 needs a 256-bit secret)")
         if jwks_url is not None and not jwks_url.startswith(("https://", "http://")):
             raise ConfigError("JWT_JWKS_URL: must be an http(s) URL")
+        cursor_secret = env.str("SYNC_CURSOR_SECRET", "") or None
+        if cursor_secret is not None and len(cursor_secret) < 32:
+            raise ConfigError("SYNC_CURSOR_SECRET: must be at least 32 characters")
         port = env.int("PORT", None, validate=Range(1, 65535))
         min_size = env.int("DB_POOL_MIN_SIZE", 1, validate=Range(0, 100))
         threads = env.int("WEB_THREADS", 4, validate=Range(1, 64))
@@ -85,6 +94,11 @@ def load_config() -> Config:
             threads=threads,
             hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
             metrics_enabled=env.bool("METRICS_ENABLED", False),
+            idempotency_key_ttl_hours=env.float(
+                "IDEMPOTENCY_KEY_TTL_HOURS", 24.0, validate=Range(24, 24 * 365)
+            ),
+            tombstone_retention_days=env.float("TOMBSTONE_RETENTION_DAYS", 30.0, validate=Range(1, 3650)),
+            sync_cursor_secret=cursor_secret,
         )
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import psycopg
@@ -33,14 +35,50 @@ def load_queries(root: Path = SQL_DIR) -> dict[str, bytes]:
     return queries
 
 
+# A connection back from a request less than this long ago is trusted without a round trip.
+CHECK_AFTER_IDLE_SECONDS = 1.0
+
+
+class PooledConnection(psycopg.Connection[dict]):
+    """A connection that remembers when it last went back to the pool."""
+
+    returned_at = 0.0
+
+
+def _stamp_return(conn: PooledConnection) -> None:
+    conn.returned_at = time.monotonic()
+
+
+def _check_if_idle(conn: PooledConnection) -> None:
+    """Check a connection that sat idle (it may have died with a database restart); one that was in
+    use a moment ago is almost surely alive, and checking it would add a round trip to every
+    request. Should it be dead after all, its request gets a 503 and the pool discards it."""
+    if time.monotonic() - conn.returned_at > CHECK_AFTER_IDLE_SECONDS:
+        ConnectionPool.check_connection(conn)
+
+
+# SQLSTATEs that mean "the database is not there right now", not "this request is wrong": connection
+# exceptions (08...), shutdown and crash recovery (57P01-57P03), too many connections, and a
+# statement cut off by statement_timeout (an overloaded server).
+_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "57014")
+
+
+def _is_outage(exc: psycopg.OperationalError) -> bool:
+    # no SQLSTATE: the client library itself lost or could not open the connection
+    return exc.sqlstate is None or exc.sqlstate.startswith(_OUTAGE_STATES)
+
+
 class Database:
     """A psycopg pool of autocommit connections: one statement is one unit of work, several
-    statements run inside `with conn.transaction():`."""
+    statements run inside `with conn.transaction():`, and a request that must be one unit of
+    work as a whole (an idempotent POST) runs inside `with db.transaction():`, which every
+    `db.connection()` under it joins."""
 
     def __init__(self, config: Config) -> None:
         self._statement_timeout_ms = config.db_statement_timeout_ms
-        self.pool: ConnectionPool[psycopg.Connection[dict]] = ConnectionPool(
+        self.pool: ConnectionPool[PooledConnection] = ConnectionPool(
             config.database_url,
+            connection_class=PooledConnection,
             open=False,
             min_size=config.db_pool_min_size,
             max_size=config.db_pool_max_size,
@@ -56,10 +94,15 @@ class Database:
                 "application_name": "taskapi",
             },
             configure=self._configure,
-            check=ConnectionPool.check_connection,
+            check=_check_if_idle,
+            reset=_stamp_return,
             name="taskapi",
         )
         self._opened = False
+        # the connection of the enclosing `transaction()` block in this thread, if any
+        self._current: ContextVar[psycopg.Connection[dict] | None] = ContextVar(
+            f"taskapi_db_{id(self)}", default=None
+        )
 
     def _configure(self, conn: psycopg.Connection[dict]) -> None:
         # timestamps go out in UTC; a runaway statement is cut off instead of holding a worker
@@ -81,6 +124,11 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[dict]]:
+        """A connection from the pool, or the one of the enclosing `transaction()` block."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
         self.open()
         try:
             with self.pool.connection() as conn:
@@ -89,9 +137,24 @@ class Database:
             DATABASE_ERRORS.labels("pool_timeout").inc()
             raise DatabaseUnavailable("no database connection available") from exc
         except psycopg.OperationalError as exc:
+            if not _is_outage(exc):
+                raise
             # the connection broke mid-request (restart, network): the pool discards it
             DATABASE_ERRORS.labels("connection_lost").inc()
             raise DatabaseUnavailable("database connection lost") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection[dict]]:
+        """One transaction that every `connection()` inside the block joins (their own
+        `conn.transaction()` blocks become savepoints): all of it commits, or none of it."""
+        if self._current.get() is not None:
+            raise RuntimeError("db.transaction() blocks do not nest")
+        with self.connection() as conn, conn.transaction():
+            token = self._current.set(conn)
+            try:
+                yield conn
+            finally:
+                self._current.reset(token)
 
     def ping(self, timeout: float) -> bool:
         """True when a connection answers a trivial query within `timeout` seconds."""

@@ -13,7 +13,14 @@ from marshmallow import ValidationError
 from taskapi.auth import AuthError
 from taskapi.db import DatabaseUnavailable
 from taskapi.schemas import flatten_errors, task_json
-from taskapi.store import InvalidTask, TaskNotFound, VersionMismatch
+from taskapi.store import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    InvalidTask,
+    SyncCursorExpired,
+    TaskNotFound,
+    VersionMismatch,
+)
 
 log = logging.getLogger("taskapi.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -104,6 +111,40 @@ def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMis
     )
 
 
+def _key_in_use(req: falcon.Request, resp: falcon.Response, ex: IdempotencyKeyInUse, params: Any) -> None:
+    resp.set_header("Retry-After", "1")
+    render_problem(
+        req,
+        resp,
+        409,
+        "A request with this Idempotency-Key is still being processed; retry it shortly, "
+        "with the same key, to get its answer.",
+        type_="/problems/idempotency-key-in-use",
+    )
+
+
+def _key_reused(req: falcon.Request, resp: falcon.Response, ex: IdempotencyKeyReused, params: Any) -> None:
+    render_problem(
+        req,
+        resp,
+        422,
+        "This Idempotency-Key was used for a different request (method, path, If-Match or body); "
+        "use a new key for a new request.",
+        type_="/problems/idempotency-key-reused",
+    )
+
+
+def _cursor_expired(req: falcon.Request, resp: falcon.Response, ex: SyncCursorExpired, params: Any) -> None:
+    render_problem(
+        req,
+        resp,
+        410,
+        "The sync cursor is older than the deletions kept; changes may be missing. "
+        "Do a full sync: GET /api/v1/sync without a cursor.",
+        type_="/problems/sync-cursor-expired",
+    )
+
+
 def _unauthorized(req: falcon.Request, resp: falcon.Response, ex: AuthError, params: Any) -> None:
     resp.set_header(
         "WWW-Authenticate",
@@ -147,5 +188,8 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(InvalidTask, _invalid_task)
     app.add_error_handler(TaskNotFound, _not_found)
     app.add_error_handler(VersionMismatch, _version_mismatch)
+    app.add_error_handler(IdempotencyKeyInUse, _key_in_use)
+    app.add_error_handler(IdempotencyKeyReused, _key_reused)
+    app.add_error_handler(SyncCursorExpired, _cursor_expired)
     app.add_error_handler(AuthError, _unauthorized)
     app.add_error_handler(DatabaseUnavailable, _unavailable)

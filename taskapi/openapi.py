@@ -16,7 +16,15 @@ import falcon
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from taskapi.responses import HealthStatus, Problem, TaskPage, ToggleResult
+from taskapi.responses import (
+    HealthStatus,
+    OccurrenceList,
+    Problem,
+    SyncBatch,
+    TaskList,
+    TaskPage,
+    ToggleResult,
+)
 from taskapi.schemas import TASK_FIELDS, Choice, TaskInput, TaskSchema
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
@@ -67,9 +75,10 @@ REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     },
     "IdempotencyKey": {
         "name": "Idempotency-Key",
-        "description": "A retry with the same key and body returns the first response and changes "
-        "nothing again (keys are kept at least 24 hours).",
-        "schema": {"type": "string"},
+        "description": "A retry with the same key and body returns the first response (with "
+        "`Idempotent-Replayed: true`) and changes nothing again; keys are kept at least 24 hours. "
+        "1 to 255 printable ASCII characters, e.g. a UUID.",
+        "schema": {"type": "string", "pattern": "^[ -~]{1,255}$"},
         "example": "5f0c6a4e-4f6e-4b43-9a57-6c1c7d3f0a11",
     },
     "XRequestId": {
@@ -100,6 +109,10 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "Allow": {"description": "The methods the path allows.", "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the saved answer to an earlier request with the same key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
 PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
     400: ("Invalid input: `errors` names each bad field or parameter.", ()),
@@ -107,8 +120,11 @@ PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
     404: ("No such task (absent or another user's).", ()),
     405: ("Method not allowed on this path.", ("Allow",)),
     412: ("The task changed since the version in If-Match; `current` is the task now.", ("ETag",)),
+    409: ("A request with this Idempotency-Key is still in flight; retry shortly.", ()),
+    410: ("The sync cursor is older than the deletions kept: do a full sync (no cursor).", ()),
     413: ("The body is larger than MAX_BODY_BYTES.", ()),
     415: ("The body is not application/json.", ()),
+    422: ("This Idempotency-Key was used for a different request.", ()),
     503: ("The database is unavailable; retry after Retry-After seconds.", ("Retry-After",)),
 }
 
@@ -255,6 +271,9 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("TaskPage", schema=TaskPage)
     spec.components.schema("ToggleResult", schema=ToggleResult)
     spec.components.schema("HealthStatus", schema=HealthStatus)
+    spec.components.schema("OccurrenceList", schema=OccurrenceList)
+    spec.components.schema("TaskList", schema=TaskList)
+    spec.components.schema("SyncBatch", schema=SyncBatch)
     spec.components.schema("Problem", schema=Problem)
     for name, header in RESPONSE_HEADERS.items():
         spec.components.header(name, header)

@@ -47,3 +47,24 @@ class Problem(Schema):
         metadata={"description": "Validation errors: field or parameter name → messages."},
     )
     current = fields.Nested(TaskSchema, metadata={"description": "412 only: the task as it is now."})
+
+
+class OccurrenceList(Schema):
+    """GET /api/v1/tasks/{id}/occurrences: due dates of the series, the task's own first."""
+
+    items = fields.List(fields.AwareDateTime(), required=True)
+
+
+class TaskList(Schema):
+    """GET /api/v1/reminders: open tasks whose reminder is due."""
+
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class SyncBatch(Schema):
+    """GET /api/v1/sync: changes since the cursor, oldest first."""
+
+    changed = fields.List(fields.Nested(TaskSchema), required=True)
+    deleted = fields.List(fields.UUID(), required=True, metadata={"description": "Ids of deleted tasks."})
+    cursor = fields.String(required=True, metadata={"description": "Pass as `cursor` next time."})
+    has_more = fields.Boolean(required=True, metadata={"description": "Call again at once for the rest."})

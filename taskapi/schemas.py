@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,8 @@ READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "create
 INT32 = Range(-(2**31), 2**31 - 1)
 # what Python's datetime and the database both hold, whatever the offset
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+# RFC 3339 5.6 date-time only: Python would also take ISO week dates, basic format, +0100 or +01
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
 
 class Text(fields.String):
@@ -63,9 +66,9 @@ class Timestamp(fields.AwareDateTime):
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or "T" not in value.upper():
+        if not isinstance(value, str) or not RFC3339.match(value):
             raise self.make_error("invalid")
-        moment = super()._deserialize(value, attr, data, **kwargs)
+        moment = super()._deserialize(value.upper(), attr, data, **kwargs)
         if not EARLIEST <= moment <= LATEST:
             raise ValidationError("Must be between the years 1900 and 9999.")
         return moment
@@ -191,6 +194,41 @@ class ListQuery(Schema):
     offset = fields.Integer(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
 
 
+class SyncQuery(Schema):
+    """Query parameters of GET /api/v1/sync (the cursor itself is checked by taskapi.sync_cursor)."""
+
+    class Meta:
+        unknown = RAISE
+
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
+
+
+class OccurrencesQuery(Schema):
+    """Query parameters of GET /api/v1/tasks/{id}/occurrences."""
+
+    class Meta:
+        unknown = RAISE
+
+    count = fields.Integer(load_default=5, validate=Range(1, 50, error="Must be between 1 and 50."))
+
+
+class RemindersQuery(Schema):
+    """Query parameters of GET /api/v1/reminders; `until` defaults to now."""
+
+    class Meta:
+        unknown = RAISE
+
+    until = Timestamp(load_default=lambda: datetime.now(UTC))
+
+    @pre_load
+    def restore_plus(self, data: Any, **kwargs: Any) -> Any:
+        # an unencoded "+01:00" in a query string arrives as " 01:00" (form encoding)
+        if isinstance(data, dict) and isinstance(data.get("until"), str):
+            return {**data, "until": re.sub(r" (\d{2}:?\d{2})$", r"+\1", data["until"])}
+        return data
+
+
 def flatten_errors(messages: Any) -> dict[str, list[str]]:
     """marshmallow's nested messages as {"field": ["message", ...]} (list items named by position)."""
     if not isinstance(messages, dict):
@@ -211,4 +249,14 @@ def _sentence(message: str) -> str:
     return message if message.endswith(".") else message + "."
 
 
-__all__ = ["EXCLUDE", "ListQuery", "TaskInput", "TaskSchema", "flatten_errors", "task_json"]
+__all__ = [
+    "EXCLUDE",
+    "ListQuery",
+    "OccurrencesQuery",
+    "RemindersQuery",
+    "SyncQuery",
+    "TaskInput",
+    "TaskSchema",
+    "flatten_errors",
+    "task_json",
+]

@@ -461,3 +461,24 @@ def test_failed_fetches_are_rate_limited_too() -> None:
         for _ in range(5):
             rejected(verifier, own.token(), "the key server is unavailable")
         assert own.request_count == 1
+
+
+def test_a_verified_token_is_not_checked_again_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    verifier = secret_verifier()
+    token = hs_token()
+    decodes = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decodes.append(1) or real_decode(*a, **k))
+
+    assert [verifier.verify(token) for _ in range(3)] == ["user-1"] * 3
+    assert len(decodes) == 1
+
+
+def test_a_cached_token_is_refused_once_it_expires() -> None:
+    verifier = secret_verifier(leeway=0)
+    token = hs_token(exp=int(time.time()) + 1)
+    assert verifier.verify(token) == "user-1"
+
+    time.sleep(1.1)
+
+    rejected(verifier, token, "expired")

@@ -23,6 +23,11 @@ def _tables(url: str) -> set[str]:
     return {name for (name,) in rows if not name.startswith("_yoyo") and name != "yoyo_lock"}
 
 
+def _applied(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        return [m for (m,) in conn.execute("SELECT migration_id FROM _yoyo_migration").fetchall()]
+
+
 @pytest.fixture
 def empty_url(database: Database) -> Iterator[str]:
     with scratch_database(database.url) as url:
@@ -49,23 +54,29 @@ def test_apply_rollback_everything_and_apply_again(empty_url: str) -> None:
     assert migrations.apply(empty_url) == []  # nothing pending
 
 
-def _yoyo(command: str, url: str) -> subprocess.CompletedProcess[str]:
+def _yoyo(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url}
     yoyo = Path(sys.executable).with_name("yoyo")
-    return subprocess.run(
-        [str(yoyo), command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([str(yoyo), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_yoyo_cli_applies_and_rolls_back_with_the_plain_database_url(empty_url: str) -> None:
     assert empty_url.startswith("postgresql://")
 
-    applied = _yoyo("apply", empty_url)
+    applied = _yoyo(empty_url, "apply")
     assert applied.returncode == 0, applied.stderr
-    assert "tasks" in _tables(empty_url)
+    every_table = _tables(empty_url)
+    assert "tasks" in every_table
 
-    rolled_back = _yoyo("rollback", empty_url)
-    assert rolled_back.returncode == 0, rolled_back.stderr
+    newest = _yoyo(empty_url, "rollback")  # batch mode: only the newest migration
+    assert newest.returncode == 0, newest.stderr
+    assert (
+        "tasks" in _tables(empty_url)
+        and len(_applied(empty_url)) == len(list((ROOT / "migrations").glob("*.rollback.sql"))) - 1
+    )
+
+    everything = _yoyo(empty_url, "rollback", "--all")
+    assert everything.returncode == 0, everything.stderr
     assert _tables(empty_url) == set()
 
 

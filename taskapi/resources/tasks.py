@@ -8,6 +8,7 @@ from uuid import UUID
 import falcon
 
 from taskapi.conditional import etag, if_match, not_modified
+from taskapi.idempotency import fingerprint, idempotency_key, replay, saved_from
 from taskapi.media import read_json_object, send_json
 from taskapi.openapi import (
     TASK_EXAMPLE,
@@ -19,7 +20,7 @@ from taskapi.openapi import (
     problems,
 )
 from taskapi.schemas import ListQuery, TaskInput, task_json
-from taskapi.store import TaskChange, TaskStore
+from taskapi.store import IdempotencyStore, TaskChange, TaskStore
 
 PRIVATE = ["private", "no-cache"]
 
@@ -29,9 +30,10 @@ def task_location(task_id: UUID) -> str:
 
 
 class _TaskResource:
-    def __init__(self, store: TaskStore, max_body_bytes: int) -> None:
+    def __init__(self, store: TaskStore, max_body_bytes: int, idempotency: IdempotencyStore) -> None:
         self.store = store
         self.max_body_bytes = max_body_bytes
+        self.idempotency = idempotency
 
     def _body(self, req: falcon.Request) -> dict[str, Any]:
         return read_json_object(req, self.max_body_bytes)
@@ -75,7 +77,13 @@ class TaskCollection(_TaskResource):
             parameters=(header_param("IdempotencyKey"),),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE, "Omitted optional fields take their defaults."),
             responses={
-                201: json_response("Created.", "Task", example=TASK_EXAMPLE, headers=("Location", "ETag")),
+                201: json_response(
+                    "Created (or, for a repeated Idempotency-Key, the first answer again).",
+                    "Task",
+                    example=TASK_EXAMPLE,
+                    headers=("Location", "ETag", "Idempotent-Replayed"),
+                ),
+                **problems(409, 422),
             },
         ),
     }
@@ -96,10 +104,17 @@ class TaskCollection(_TaskResource):
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        fields = TaskInput().load(self._body(req))
-        row = self.store.create(req.context.user_id, fields)
-        resp.location = task_location(row["id"])
-        self._send_task(resp, row, 201)
+        body = self._body(req)
+        fields = TaskInput().load(body)
+        key = idempotency_key(req)
+        with self.idempotency.claim(req.context.user_id, key, fingerprint(req, body)) as claim:
+            if claim.replay is not None:
+                replay(resp, claim.replay)
+                return
+            row = self.store.create(req.context.user_id, fields)
+            resp.location = task_location(row["id"])
+            self._send_task(resp, row, 201)
+            claim.save(saved_from(resp))
 
 
 class TaskItem(_TaskResource):
@@ -172,21 +187,29 @@ class TaskToggle(_TaskResource):
                     "The task, and the next occurrence a completion created.",
                     "ToggleResult",
                     example={"task": TASK_EXAMPLE, "next_task": None},
-                    headers=("ETag",),
+                    headers=("ETag", "Link", "Idempotent-Replayed"),
                 ),
-                **problems(400, 404, 412),
+                **problems(400, 404, 409, 412, 422),
             },
         ),
     }
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        change = self.store.toggle(req.context.user_id, task_id, if_match(req))
-        resp.etag = etag(change.task["version"])
-        resp.cache_control = PRIVATE
-        send_json(
-            resp,
-            {
-                "task": task_json(change.task),
-                "next_task": task_json(change.next_task) if change.next_task else None,
-            },
-        )
+        versions, key = if_match(req), idempotency_key(req)
+        with self.idempotency.claim(req.context.user_id, key, fingerprint(req)) as claim:
+            if claim.replay is not None:
+                replay(resp, claim.replay)
+                return
+            change = self.store.toggle(req.context.user_id, task_id, versions)
+            if change.next_task is not None:
+                resp.append_link(task_location(change.next_task["id"]), "next-occurrence")
+            resp.etag = etag(change.task["version"])
+            resp.cache_control = PRIVATE
+            send_json(
+                resp,
+                {
+                    "task": task_json(change.task),
+                    "next_task": task_json(change.next_task) if change.next_task else None,
+                },
+            )
+            claim.save(saved_from(resp))

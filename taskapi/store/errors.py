@@ -45,3 +45,15 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
 def invalid_from_constraint(constraint: str | None) -> InvalidTask | None:
     field = CONSTRAINT_ERRORS.get(constraint or "")
     return InvalidTask({field[0]: [field[1]]}) if field else None
+
+
+class IdempotencyKeyInUse(StoreError):
+    """Another request with this Idempotency-Key is still being processed."""
+
+
+class IdempotencyKeyReused(StoreError):
+    """This Idempotency-Key already answered a different request."""
+
+
+class SyncCursorExpired(StoreError):
+    """The sync cursor is older than the tombstones kept: changes since then may be lost."""

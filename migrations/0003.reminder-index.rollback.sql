@@ -1,0 +1,2 @@
+-- transactional: false
+DROP INDEX CONCURRENTLY IF EXISTS tasks_user_reminder_idx;

@@ -1,0 +1,10 @@
+DROP TABLE idempotency_keys;
+DROP TABLE sync_horizons;
+DROP TRIGGER tasks_leave_tombstone ON tasks;
+DROP FUNCTION tasks_leave_tombstone();
+DROP TABLE task_tombstones;
+DROP TRIGGER tasks_stamp_change ON tasks;
+DROP FUNCTION tasks_stamp_change();
+DROP INDEX tasks_user_change_idx;
+ALTER TABLE tasks DROP COLUMN change_seq, DROP COLUMN change_xid;
+DROP SEQUENCE task_change_seq;

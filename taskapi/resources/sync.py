@@ -1,0 +1,69 @@
+"""GET /api/v1/sync: a user's task changes and deletions since a cursor, oldest first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import falcon
+
+from taskapi.errors import ValidationProblem
+from taskapi.media import send_json
+from taskapi.openapi import TASK_EXAMPLE, json_response, operation, problems
+from taskapi.schemas import SyncQuery, task_json
+from taskapi.store import SyncCursorExpired, SyncStore
+from taskapi.store.sync import START
+from taskapi.sync_cursor import Cursor, CursorCodec, CursorInvalid
+
+
+class Sync:
+    openapi = {
+        "on_get": operation(
+            "Changes since your last sync",
+            description="Every change since `cursor` (none: everything), deletions included, oldest "
+            "first, at most `limit` a call; call again while `has_more`.",
+            tags=("sync",),
+            parameters=({"in": "query", "schema": SyncQuery},),
+            responses={
+                200: json_response(
+                    "A batch of changes.",
+                    "SyncBatch",
+                    example={
+                        "changed": [TASK_EXAMPLE],
+                        "deleted": [],
+                        "cursor": "eyJwIjo...",
+                        "has_more": False,
+                    },
+                ),
+                **problems(400, 410),
+            },
+        )
+    }
+
+    def __init__(self, store: SyncStore, cursors: CursorCodec, retention: timedelta) -> None:
+        self.store = store
+        self.cursors = cursors
+        self.retention = retention
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        query = SyncQuery().load(req.params)
+        user_id, now = req.context.user_id, datetime.now(UTC)
+        after, exempt = None, START
+        if query["cursor"] is not None:
+            try:
+                cursor = self.cursors.decode(user_id, query["cursor"], now)
+            except CursorInvalid as exc:
+                raise ValidationProblem({"cursor": [str(exc)]}, "The cursor parameter is invalid.") from None
+            if cursor.issued_at < now - self.retention:
+                raise SyncCursorExpired()
+            after, exempt = cursor.position, cursor.exempt
+        batch = self.store.changes(user_id, after, exempt, query["limit"])
+        resp.cache_control = ["private", "no-store"]
+        send_json(
+            resp,
+            {
+                "changed": [task_json(row) for row in batch.changed],
+                "deleted": batch.deleted,
+                "cursor": self.cursors.encode(user_id, Cursor(batch.position, batch.exempt, now)),
+                "has_more": batch.has_more,
+            },
+        )
