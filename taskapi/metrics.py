@@ -46,6 +46,8 @@ def route_label(req: falcon.Request) -> str:
     """The route template, never the raw path (ids would make a series per task)."""
     if req.uri_template:
         return req.uri_template
+    if req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
+        return "cors-preflight"  # answered before routing (taskapi/browser_headers.py)
     return "static" if req.path.startswith("/docs/assets/") else "unmatched"
 
 
