@@ -30,6 +30,9 @@ timeout = 30  # a worker silent this long is killed and replaced (statements sto
 # SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit
 graceful_timeout = 30
 keepalive = 5
+# the longest request line gunicorn allows (default 4094): a 500-character search in a non-Latin
+# script is 3000-6000 bytes once percent-encoded; longer lines get gunicorn's 414
+limit_request_line = 8190
 # recycle workers now and then (a slow leak cannot grow forever); jitter keeps them from all
 # restarting at once
 max_requests = 10_000

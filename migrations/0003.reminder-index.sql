@@ -1,4 +1,4 @@
--- depends: 0001.create-tasks
+-- depends: 0002.listing-indexes
 -- transactional: false
 -- The reminders feed: a user's open tasks by reminder time, without scanning their other tasks.
 -- CONCURRENTLY: building it must not block writes on a live table.

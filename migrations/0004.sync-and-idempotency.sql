@@ -1,4 +1,4 @@
--- depends: 0001.create-tasks
+-- depends: 0003.reminder-index
 -- Delta sync: every task write is stamped with a change position (xid of its transaction, then a
 -- global sequence number), deletions leave tombstones, and idempotency keys remember the first
 -- answer to a retried POST.

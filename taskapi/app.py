@@ -15,6 +15,7 @@ from taskapi import errors
 from taskapi.auth import TokenVerifier
 from taskapi.browser_headers import Cors, SecurityHeaders
 from taskapi.config import Config, load_config_or_exit
+from taskapi.cursors import CursorCodec as ListCursorCodec
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.metrics import MetricsEndpoint, RequestMetrics
@@ -26,7 +27,8 @@ from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
 from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
-from taskapi.sync_cursor import CursorCodec, signing_key
+from taskapi.sync_cursor import CursorCodec as SyncCursorCodec
+from taskapi.sync_cursor import signing_key
 
 API_VERSION = "1.0.0"
 
@@ -43,7 +45,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     store = TaskStore(db, queries)
     idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
     retention = timedelta(days=config.tombstone_retention_days)
-    cursors = CursorCodec(signing_key(config.sync_cursor_secret, config.jwt_secret))
+    sync_cursors = SyncCursorCodec(signing_key(config.sync_cursor_secret, config.jwt_secret))
     schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
@@ -74,12 +76,14 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
     if config.metrics_enabled:
         app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
-    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency))
+    # listing cursors are signed with a key derived from a secret every worker shares
+    list_cursors = ListCursorCodec(config.jwt_secret or config.database_url)
+    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency, list_cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes, idempotency))
     app.add_route(
         "/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes, idempotency)
     )
-    app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), cursors, retention))
+    app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), sync_cursors, retention))
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
     app.add_route("/api/v1/reminders", Reminders(schedule))

@@ -232,6 +232,8 @@ def _complete(op: dict[str, Any]) -> dict[str, Any]:
     for response in responses.values():
         if "$ref" not in response:
             response.setdefault("headers", {})["X-Request-ID"] = ref("headers", "X-Request-ID")
+    if any(isinstance(p, dict) and p.get("in") == "query" for p in op["parameters"]):
+        responses.setdefault("414", ref("responses", "UriTooLong"))
     extra = [400, 413, 415] if "requestBody" in op else []
     if op.get("security") != []:
         extra += [401, 503]
@@ -279,6 +281,14 @@ def _add_components(spec: APISpec) -> None:
         spec.components.header(name, header)
     for name, param in REQUEST_HEADERS.items():
         spec.components.parameter(name, "header", param)
+    spec.components.response(
+        "UriTooLong",
+        {
+            "description": "The request line is over gunicorn's limit_request_line (8190 bytes, e.g. a "
+            "long search in non-Latin script); gunicorn answers before taskapi, in HTML.",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    )
     for code, (description, headers) in PROBLEMS.items():
         spec.components.response(
             f"Problem{code}",
@@ -317,4 +327,16 @@ def build_spec(app: falcon.App, version: str) -> dict[str, Any]:
                 doc[UNDOCUMENTED] = True
             operations[method.lower()] = _complete(doc)
         spec.path(path=path, operations=operations, parameters=path_parameters)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _comma_separated_lists(document)
+    return document
+
+
+def _comma_separated_lists(document: dict[str, Any]) -> None:
+    """Our list parameters are `?tags=a,b` (schemas.CommaSeparated), which OpenAPI writes as
+    form style without explode; apispec assumes `?tags=a&tags=b`."""
+    for item in document["paths"].values():
+        for op in item.values():
+            for param in op.get("parameters", []) if isinstance(op, dict) else []:
+                if param.get("in") == "query" and param.get("schema", {}).get("type") == "array":
+                    param["explode"] = False

@@ -194,14 +194,80 @@ def task_json(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class QueryBoolean(fields.Boolean):
+    """`true` or `false` in a query string (nothing else: no 1, yes or on)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value not in ("true", "false"):
+            raise ValidationError("Must be true or false.")
+        return value == "true"
+
+
+class QueryTimestamp(Timestamp):
+    """A Timestamp from a query string, where an unencoded `+` of the offset arrives as a space."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str):
+            value = value.replace(" ", "+")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class CommaSeparated(fields.List):
+    """`a,b,c` (or the parameter repeated) as a list of the inner field's values."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        parts = value if isinstance(value, list) else [value]
+        if not all(isinstance(part, str) for part in parts):
+            raise ValidationError("Must be a comma-separated list.")
+        return super()._deserialize([v for part in parts for v in part.split(",")], attr, data, **kwargs)
+
+
+SORT_FIELDS = ("created_at", "updated_at", "due_date", "title", "priority", "position", "relevance")
+# the direction a person expects first: newest, most recently changed and most urgent first
+DESCENDING_BY_DEFAULT = ("created_at", "updated_at", "priority", "relevance")
+
+
 class ListQuery(Schema):
-    """Query parameters of GET /api/v1/tasks."""
+    """Query parameters of GET /api/v1/tasks; loads with every default applied."""
 
     class Meta:
         unknown = RAISE
 
+    q = Text(trim=True, validate=Length(max=500, error="Must be at most 500 characters."))
+    completed = QueryBoolean()
+    priority = CommaSeparated(Choice(PRIORITIES), validate=Length(min=1))
+    tags = CommaSeparated(
+        Text(trim=True, validate=Length(1, 50, error="Each tag must be 1 to 50 characters.")),
+        validate=Length(1, 20, error="Give 1 to 20 tags."),
+    )
+    due_date_from = QueryTimestamp()
+    due_date_to = QueryTimestamp()
+    sort_by = fields.String(validate=OneOf(SORT_FIELDS, error=f"Must be one of: {', '.join(SORT_FIELDS)}."))
+    sort_order = fields.String(validate=OneOf(("asc", "desc"), error="Must be asc or desc."))
     limit = fields.Integer(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
     offset = fields.Integer(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
+    cursor = fields.String(validate=Length(1, 500, error="Not a cursor of this API."))
+
+    @validates_schema
+    def check_combinations(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if data.get("sort_by") == "relevance" and not data.get("q"):
+            errors["sort_by"] = ["relevance needs a search: give q as well."]
+        start, end = data.get("due_date_from"), data.get("due_date_to")
+        if start is not None and end is not None and start > end:
+            errors["due_date_to"] = ["Must not be before due_date_from."]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def apply_defaults(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if not data.get("q"):
+            data["q"] = None  # a blank search box searches nothing
+        data.setdefault("sort_by", "relevance" if data["q"] else "created_at")
+        data.setdefault("sort_order", "desc" if data["sort_by"] in DESCENDING_BY_DEFAULT else "asc")
+        data["priority"] = sorted(set(data.get("priority", ())))
+        data["tags"] = data.get("tags", [])
+        return data
 
 
 class SyncQuery(Schema):

@@ -100,3 +100,21 @@ def test_docs_page_is_public_and_uses_local_assets(client: falcon.testing.TestCl
     assert "https://" not in page.text and "/docs/assets/swagger-ui-bundle.js" in page.text
     assert bundle.status_code == 200 and len(bundle.content) > 100_000
     assert client.simulate_get("/docs/init.js").text.count('url: "/openapi.json"') == 1
+
+
+def test_list_parameters_are_documented_comma_separated(client: falcon.testing.TestClient) -> None:
+    parameters = client.simulate_get("/openapi.json").json["paths"]["/api/v1/tasks"]["get"]["parameters"]
+    by_name = {p["name"]: p for p in parameters if "name" in p}
+
+    assert {
+        "q",
+        "completed",
+        "priority",
+        "tags",
+        "sort_by",
+        "sort_order",
+        "limit",
+        "offset",
+        "cursor",
+    } <= set(by_name)
+    assert by_name["tags"]["style"] == "form" and by_name["tags"]["explode"] is False

@@ -6,8 +6,11 @@ from typing import Any
 from uuid import UUID
 
 import falcon
+import orjson
+from marshmallow import ValidationError
 
 from taskapi.conditional import etag, if_match, not_modified
+from taskapi.cursors import CursorCodec, CursorError
 from taskapi.idempotency import fingerprint, idempotency_key, replay, saved_from
 from taskapi.media import read_json_object, send_json
 from taskapi.openapi import (
@@ -20,9 +23,29 @@ from taskapi.openapi import (
     problems,
 )
 from taskapi.schemas import ListQuery, TaskInput, task_json
-from taskapi.store import IdempotencyStore, TaskChange, TaskStore
+from taskapi.store import After, IdempotencyStore, ListFilter, Sort, TaskChange, TaskStore
+from taskapi.store.listing import SORT_KEY_TYPES
 
 PRIVATE = ["private", "no-cache"]
+
+
+# what a cursor is bound to: the listing's sort and filters (limit and offset may change)
+_LISTING_PARAMS = (
+    "q",
+    "completed",
+    "priority",
+    "tags",
+    "due_date_from",
+    "due_date_to",
+    "sort_by",
+    "sort_order",
+)
+
+
+def _listing_identity(query: dict[str, Any]) -> bytes:
+    identity = {name: query.get(name) for name in _LISTING_PARAMS}
+    identity["tags"] = sorted(tag.lower() for tag in query["tags"])
+    return orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)
 
 
 def task_location(task_id: UUID) -> str:
@@ -88,18 +111,47 @@ class TaskCollection(_TaskResource):
         ),
     }
 
+    def __init__(
+        self, store: TaskStore, max_body_bytes: int, idempotency: IdempotencyStore, cursors: CursorCodec
+    ) -> None:
+        super().__init__(store, max_body_bytes, idempotency)
+        self.cursors = cursors
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         query = ListQuery().load(req.params)
-        rows, total = self.store.list(req.context.user_id, limit=query["limit"], offset=query["offset"])
+        user_id = req.context.user_id
+        sort = Sort(query["sort_by"], descending=query["sort_order"] == "desc")
+        listing = _listing_identity(query)
+        after = None
+        if "cursor" in query:
+            try:
+                key, task_id = self.cursors.decode(user_id, listing, query["cursor"], SORT_KEY_TYPES[sort.by])
+            except CursorError as exc:
+                raise ValidationError({"cursor": [str(exc)]}) from None
+            after = After(key, task_id)
+        filters = ListFilter(
+            q=query["q"],
+            completed=query.get("completed"),
+            priority=tuple(query["priority"]),
+            tags=tuple(query["tags"]),
+            due_from=query.get("due_date_from"),
+            due_to=query.get("due_date_to"),
+        )
+        page = self.store.list(
+            user_id, filters, sort, limit=query["limit"], offset=query["offset"], after=after
+        )
+        last = page.rows[-1] if page.has_more else None
         resp.cache_control = PRIVATE
         send_json(
             resp,
             {
-                "items": [task_json(row) for row in rows],
-                "total": total,
+                "items": [task_json(row) for row in page.rows],
+                "total": page.total,
                 "limit": query["limit"],
                 "offset": query["offset"],
-                "next_cursor": None,
+                "next_cursor": self.cursors.encode(user_id, listing, last["sort_key"], last["id"])
+                if last
+                else None,
             },
         )
 

@@ -10,20 +10,25 @@ from taskapi.store.errors import (
     VersionMismatch,
 )
 from taskapi.store.idempotency import Claim, IdempotencyStore, SavedResponse
+from taskapi.store.listing import After, ListFilter, Sort
 from taskapi.store.schedule import ScheduleStore
 from taskapi.store.sync import ChangeBatch, Position, SyncStore
-from taskapi.store.tasks import TaskChange, TaskStore
+from taskapi.store.tasks import ListPage, TaskChange, TaskStore
 
 __all__ = [
+    "After",
     "ChangeBatch",
     "Claim",
     "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
     "IdempotencyStore",
     "InvalidTask",
+    "ListFilter",
+    "ListPage",
     "Position",
     "SavedResponse",
     "ScheduleStore",
+    "Sort",
     "StoreError",
     "SyncCursorExpired",
     "SyncStore",

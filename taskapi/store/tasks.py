@@ -13,7 +13,9 @@ from uuid_utils.compat import uuid7
 
 from taskapi import recurrence
 from taskapi.db import Database
+from taskapi.store import listing
 from taskapi.store.errors import InvalidTask, TaskNotFound, VersionMismatch, invalid_from_constraint
+from taskapi.store.listing import After, ListFilter, Sort
 
 Row = dict[str, Any]
 
@@ -26,6 +28,16 @@ class TaskChange:
     next_task: Row | None = None
 
 
+@dataclass(frozen=True)
+class ListPage:
+    """Up to `limit` tasks (each with its `sort_key`), the filters' exact total, and whether
+    more tasks follow the page."""
+
+    rows: list[Row]
+    total: int
+    has_more: bool
+
+
 class TaskStore:
     def __init__(self, db: Database, queries: Mapping[str, bytes]) -> None:
         self._db = db
@@ -33,8 +45,6 @@ class TaskStore:
         self._create = queries["tasks/create"]
         self._get = queries["tasks/get"]
         self._get_for_update = queries["tasks/get_for_update"]
-        self._list = queries["tasks/list"]
-        self._count = queries["tasks/count"]
         self._replace = queries["tasks/replace"]
         self._toggle = queries["tasks/toggle"]
         self._delete = queries["tasks/delete"]
@@ -54,14 +64,27 @@ class TaskStore:
             raise TaskNotFound()
         return row
 
-    def list(self, user_id: str, *, limit: int, offset: int) -> tuple[list[Row], int]:
-        params = {"user_id": user_id, "limit": limit, "offset": offset}
+    def list(
+        self,
+        user_id: str,
+        filters: ListFilter,
+        sort: Sort,
+        *,
+        limit: int,
+        offset: int = 0,
+        after: After | None = None,
+    ) -> ListPage:
+        """A page of the user's tasks in `sort` order (after `after` when given) and the exact
+        number of tasks the filters keep: two statements in one pipeline, one round trip."""
+        params = listing.parameters(user_id, filters, limit=limit + 1, offset=offset, after=after)
+        page_sql = listing.page_query(filters, sort, keyset=after is not None)
+        prepare = False if listing.plan_depends_on_values(filters) else None
         with self._db.connection() as conn, conn.pipeline():
-            page = conn.execute(self._list, params)
-            total = conn.execute(self._count, params)
+            page = conn.execute(page_sql, params, prepare=prepare)
+            total = conn.execute(listing.count_query(filters, sort), params, prepare=prepare)
             rows, count = page.fetchall(), total.fetchone()
         assert count is not None
-        return rows, count["total"]
+        return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
     def replace(
         self, user_id: str, task_id: UUID, fields: Mapping[str, Any], versions: Sequence[int] | None

@@ -1,0 +1,337 @@
+"""`python -m bench` (make bench): taskapi under wrk beside its two ceilings, on a throwaway PostgreSQL.
+
+Starts a local PostgreSQL cluster (durable, as in production), seeds it with taskapi.seed, starts
+gunicorn with the repository's gunicorn.conf.py, warms up, then runs every scenario at each
+connection count with wrk; runs the same SQL through pgbench (prepared and simple protocol) and a
+Falcon hello-world under the same gunicorn settings; prints a table and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import falcon.testing
+import psycopg
+
+from bench import capture
+from bench.loadgen import WRK_THREADS, Figures, pgbench, wrk
+from taskapi import migrations
+from taskapi.app import create_app
+from taskapi.auth import issue_dev_token
+from taskapi.config import Config
+from taskapi.localdb import LocalCluster, find_bindir
+from taskapi.seed import seed
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway server's
+SCENARIOS = ["create", "get", "patch", "toggle", "list", "filtered", "search", "mix"]
+MIX_WEIGHTS = {"list": 30, "get": 30, "patch": 15, "toggle": 10, "create": 10, "delete": 5}
+SEARCH_WORDS = ["report", "invoices", "groceries", "dentist", "budget", "meeting", "renew", "garden"]
+SCRIPTS_PER_SCENARIO = 20  # pgbench takes at most 128 script files
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def database(folder: Path) -> Iterator[tuple[LocalCluster, str]]:
+    cluster = LocalCluster(folder / "data", dbname="bench")
+    url = cluster.start()
+    try:
+        yield cluster, url
+    finally:
+        cluster.stop("fast")
+
+
+def pick_tasks(url: str, users: int) -> dict[str, list[tuple[int, str, int]]]:
+    """Disjoint random task sets: to read and toggle, to PATCH (with their versions), to delete."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT user_id, id::text, version FROM tasks WHERE user_id LIKE 'bench-user-%%' "
+            "ORDER BY random() LIMIT 30000"
+        ).fetchall()
+    number = {f"bench-user-{n}": n for n in range(1, users + 1)}
+    picked = [(number[u], i, v) for u, i, v in rows]
+    return {"tasks": picked[:10000], "patch_tasks": picked[10000:20000], "delete_tasks": picked[20000:]}
+
+
+def refresh(url: str, sets: dict[str, list[tuple[int, str, int]]]) -> None:
+    """Current versions for If-Match, and only tasks that still exist (earlier runs changed them)."""
+    ids = [i for name in ("patch_tasks", "delete_tasks") for _, i, _ in sets[name]]
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT id::text, version FROM tasks WHERE id = ANY(%s::uuid[])", (ids,)
+        ).fetchall()
+    current: dict[str, int] = dict(rows)
+    for name in ("patch_tasks", "delete_tasks"):
+        sets[name] = [(u, i, current[i]) for u, i, _ in sets[name] if i in current]
+
+
+def write_lua_data(path: Path, tokens: list[str], sets: dict[str, list[tuple[int, str, int]]]) -> None:
+    def table(items: list[Any]) -> str:
+        return "{" + ",".join(items) + "}"
+
+    lines = [
+        f"thread_total = {WRK_THREADS}",
+        "tokens = " + table([f'"{t}"' for t in tokens]),
+        "search_words = " + table([f'"{w}"' for w in SEARCH_WORDS]),
+        "tasks = " + table([f'{{{u},"{i}"}}' for u, i, _ in sets["tasks"]]),
+        "patch_tasks = " + table([f'{{{u},"{i}",{v}}}' for u, i, v in sets["patch_tasks"]]),
+        "delete_tasks = " + table([f'{{{u},"{i}"}}' for u, i, _ in sets["delete_tasks"]]),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def capture_scripts(
+    url: str, tokens: list[str], sets: dict[str, list[tuple[int, str, int]]], scenarios: list[str]
+) -> dict[str, list[str]]:
+    """pgbench scripts of each scenario: the statements the API ran for a few sample requests."""
+    capture.install()
+    app = create_app(Config(database_url=url, jwt_secret=SECRET, db_pool_max_size=2))
+    client = falcon.testing.TestClient(app)
+    rng = random.Random(7)  # noqa: S311 - picks sample requests, nothing secret
+    spare = sets["delete_tasks"][-SCRIPTS_PER_SCENARIO * 2 :]  # never handed to wrk's deleters
+    del sets["delete_tasks"][-SCRIPTS_PER_SCENARIO * 2 :]
+
+    def auth(user: int) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[user - 1]}"}
+
+    def one(scenario: str, n: int) -> falcon.testing.Result:
+        user, task_id, _ = rng.choice(sets["tasks"])
+        any_user = rng.randint(1, len(tokens))
+        if scenario == "create":
+            body = {"title": "Benchmark task", "tags": ["bench", "work"], "priority": "high"}
+            return client.simulate_post("/api/v1/tasks", json=body, headers=auth(any_user))
+        if scenario == "get":
+            return client.simulate_get(f"/api/v1/tasks/{task_id}", headers=auth(user))
+        if scenario == "patch":
+            return client.simulate_patch(
+                f"/api/v1/tasks/{task_id}", json={"description": "benchmarked"}, headers=auth(user)
+            )
+        if scenario == "toggle":
+            return client.simulate_post(f"/api/v1/tasks/{task_id}/toggle", headers=auth(user))
+        if scenario == "delete":
+            user, task_id, _ = spare.pop()
+            return client.simulate_delete(f"/api/v1/tasks/{task_id}", headers=auth(user))
+        query = {
+            "list": "",
+            "filtered": "priority=high,medium&tags=work&completed=false",
+            "search": f"q={rng.choice(SEARCH_WORDS)}",
+        }[scenario]
+        return client.simulate_get("/api/v1/tasks", query_string=query, headers=auth(any_user))
+
+    scripts = {
+        scenario: [capture.record(partial(one, scenario, n)) for n in range(SCRIPTS_PER_SCENARIO)]
+        for scenario in sorted(
+            {s for s in scenarios if s != "mix"} | (set(MIX_WEIGHTS) if "mix" in scenarios else set())
+        )
+    }
+    app.db.close()
+    return scripts
+
+
+def worker_pids(master: int) -> list[int]:
+    path = Path(f"/proc/{master}/task/{master}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextmanager
+def gunicorn(app: str, url: str, port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """gunicorn as in production; yields the process and seconds from start to the first 200."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "INFO",
+    }
+    logfile = tempfile.NamedTemporaryFile(prefix="taskapi-bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"bench: gunicorn exited, see {logfile.name}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.02)
+        yield process, time.monotonic() - started
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        logfile.close()
+
+
+def ratio(ours: float, ceiling: float) -> str:
+    return f"{ours / ceiling:.0%}" if ceiling else "-"
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    head = (
+        f"{'scenario':<9} {'conns':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} "
+        f"{'pg prep':>8} {'pg simple':>9} {'hello':>7} {'vs db':>6} {'vs hello':>8} {'vs lower':>8}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        api, prep, simple, hello = (
+            r["api"],
+            r.get("pgbench_prepared"),
+            r.get("pgbench_simple"),
+            r.get("hello"),
+        )
+        db_ceiling = max(prep["rps"] if prep else 0, simple["rps"] if simple else 0)
+        hello_rps = hello["rps"] if hello else 0
+        lower = min(x for x in (db_ceiling, hello_rps) if x) if (db_ceiling or hello_rps) else 0
+        print(
+            f"{r['scenario']:<9} {r['connections']:>5} {api['rps']:>7.0f} {api['p50_ms']:>6.1f} "
+            f"{api['p95_ms']:>6.1f} {api['p99_ms']:>6.1f} {api['errors']:>4} "
+            f"{prep['rps'] if prep else 0:>8.0f} {simple['rps'] if simple else 0:>9.0f} {hello_rps:>7.0f} "
+            f"{ratio(api['rps'], db_ceiling):>6} {ratio(api['rps'], hello_rps):>8} "
+            f"{ratio(api['rps'], lower):>8}"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10, help="per run (default 10)")
+    parser.add_argument("--connections", default="16,64,256", help="comma-separated (default 16,64,256)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset")
+    parser.add_argument("--users", type=int, default=200, help="users with --tasks tasks each (default 200)")
+    parser.add_argument("--tasks", type=int, default=500, help="tasks per user (default 500)")
+    parser.add_argument(
+        "--soak",
+        type=float,
+        default=0,
+        help="also run the mix at 64 connections this many seconds, for RSS growth",
+    )
+    parser.add_argument("--no-ceilings", action="store_true", help="skip pgbench and the hello-world")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args(argv)
+    connections = [int(c) for c in args.connections.split(",")]
+    scenarios = args.scenarios.split(",")
+    pgbench_path = str(find_bindir() / "pgbench")
+
+    with tempfile.TemporaryDirectory(prefix="taskapi-bench-") as tmp:
+        folder = Path(tmp)
+        if os.geteuid() == 0:
+            folder.chmod(0o711)  # the postgres user runs the server in here
+        with database(folder) as (_, url):
+            migrations.apply(url)
+            log(f"seeding {args.users} users x {args.tasks} tasks")
+            seed(url, users=args.users, tasks=args.tasks, heavy=0, prefix="bench")
+            tokens = [
+                issue_dev_token(SECRET, f"bench-user-{n}", ttl_seconds=6 * 3600)
+                for n in range(1, args.users + 1)
+            ]
+            sets = pick_tasks(url, args.users)
+            scripts = capture_scripts(url, tokens, sets, scenarios) if not args.no_ceilings else {}
+            data_file = folder / "data.lua"
+            rows: list[dict[str, Any]] = []
+            results: dict[str, Any] = {
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                },
+                "settings": vars(args),
+                "runs": rows,
+            }
+            with gunicorn("taskapi.app:app", url, 18080) as (server, startup):
+                results["startup_seconds"] = round(startup, 3)
+                log(f"gunicorn answered /health {startup:.2f} s after start")
+                base = "http://127.0.0.1:18080"
+                results["rss_idle_mib"] = [round(rss_mib(p), 1) for p in worker_pids(server.pid)]
+
+                def run(scenario: str, conns: int, seconds: float) -> Figures:
+                    refresh(url, sets)
+                    write_lua_data(data_file, tokens, sets)
+                    return wrk(base, scenario, data_file, conns, seconds)
+
+                for scenario in scenarios:
+                    run(scenario, 16, min(3, args.seconds))  # warm-up
+                    for conns in connections:
+                        log(f"{scenario} at {conns} connections")
+                        figures = run(scenario, conns, args.seconds)
+                        rows.append({"scenario": scenario, "connections": conns, "api": figures.as_dict()})
+                results["rss_after_mib"] = [round(rss_mib(p), 1) for p in worker_pids(server.pid)]
+                if args.soak:
+                    before = [rss_mib(p) for p in worker_pids(server.pid)]
+                    soak = run("mix", 64, args.soak)
+                    after = [rss_mib(p) for p in worker_pids(server.pid)]
+                    results["soak"] = {
+                        "seconds": args.soak,
+                        "api": soak.as_dict(),
+                        "rss_before_mib": before,
+                        "rss_after_mib": after,
+                    }
+            if not args.no_ceilings:
+                for row in rows:
+                    scenario, conns = row["scenario"], row["connections"]
+                    weighted = (
+                        [(s, MIX_WEIGHTS[name]) for name in MIX_WEIGHTS for s in scripts[name]]
+                        if scenario == "mix"
+                        else [(s, 1) for s in scripts[scenario]]
+                    )
+                    for mode in ("prepared", "simple"):
+                        log(f"pgbench {scenario} at {conns} connections, {mode}")
+                        row[f"pgbench_{mode}"] = pgbench(
+                            pgbench_path, url, weighted, conns, args.seconds, mode
+                        ).as_dict()
+                with gunicorn("bench.hello:app", url, 18081):
+                    hello = {
+                        c: wrk("http://127.0.0.1:18081", "hello", None, c, args.seconds) for c in connections
+                    }
+                for row in rows:
+                    row["hello"] = hello[row["connections"]].as_dict()
+    print_table(rows)
+    print(
+        f"\ngunicorn start to first 200: {results['startup_seconds']} s; worker RSS idle "
+        f"{results['rss_idle_mib']} MiB, after the runs {results['rss_after_mib']} MiB"
+    )
+    if "soak" in results:
+        print(
+            f"soak ({args.soak:.0f} s mix at 64): RSS {results['soak']['rss_before_mib']} -> "
+            f"{results['soak']['rss_after_mib']} MiB, errors {results['soak']['api']['errors']}"
+        )
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {args.out}")
+    if shutil.which("wrk") is None:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Test data: `python -m taskapi.seed --users N --tasks M --heavy 50000` fills DATABASE_URL fast.
+
+Every row is made inside PostgreSQL (one INSERT ... SELECT over generate_series per batch of
+users), so a few hundred thousand realistic tasks take seconds, not minutes. The ids are
+UUIDv7-shaped (their time part is the task's created_at), like the API's own. Prints the heavy
+user's id on stdout (progress goes to stderr), so `HEAVY=$(python -m taskapi.seed ...)` works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import uuid
+
+import psycopg
+
+from taskapi import migrations
+
+# One row per (user, n): a few random numbers drawn once (inner select: volatile, so never
+# flattened), then turned into a task. 70% have a due date, 25% are done, 60% a description,
+# priorities 20/50/30 high/medium/low, 0-3 tags from twelve (mixed case on purpose).
+_INSERT = b"""
+INSERT INTO tasks (user_id, id, title, description, completed, completed_at, priority, tags,
+                   due_date, position, created_at, updated_at)
+SELECT user_id,
+       (lpad(to_hex((extract(epoch FROM created) * 1000)::bigint), 12, '0')
+        || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid,
+       verbs[1 + (r1 * 20)::int %% 20] || ' ' || objects[1 + (r2 * 20)::int %% 20]
+           || CASE WHEN r3 < 0.3 THEN ' ' || details[1 + (r4 * 8)::int %% 8] ELSE '' END,
+       CASE WHEN r4 < 0.6 THEN 'Do it ' || details[1 + (r3 * 8)::int %% 8] || ': '
+           || objects[1 + (r5 * 20)::int %% 20] || ' needs attention, see notes from '
+           || to_char(created, 'FMDD FMMonth') || '.' END,
+       r5 < 0.25,
+       CASE WHEN r5 < 0.25 THEN updated END,
+       CASE WHEN r6 < 0.2 THEN 'high' WHEN r6 < 0.7 THEN 'medium' ELSE 'low' END,
+       (ARRAY[tagset[1 + a %% 12], tagset[1 + (a + k1) %% 12], tagset[1 + (a + k1 + k2) %% 12]])[1:ntags],
+       CASE WHEN r7 < 0.7 THEN date_trunc('minute', created + r8 * interval '90 days') END,
+       n,
+       created,
+       updated
+FROM (
+    SELECT %(prefix)s || '-user-' || u AS user_id, n,
+           random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
+           random() AS r6, random() AS r7, random() AS r8, md5(random()::text) AS h,
+           (random() * 12)::int AS a, 1 + (random() * 4)::int AS k1, 1 + (random() * 4)::int AS k2,
+           (random() * 3.49)::int AS ntags,
+           created, created + random() * (now() - created) AS updated
+    FROM generate_series(%(first_user)s::int, %(last_user)s::int) AS u,
+         generate_series(1, %(tasks)s::int) AS n,
+         LATERAL (SELECT now() - (random() + n * 0) * interval '365 days' AS created) AS c
+) AS r,
+LATERAL (SELECT
+    ARRAY['Call', 'Email', 'Write', 'Review', 'Fix', 'Plan', 'Buy', 'Book', 'Prepare', 'Clean',
+          'Update', 'Schedule', 'Pay', 'Read', 'Finish', 'Send', 'Check', 'Organize', 'Draft',
+          'Renew'] AS verbs,
+    ARRAY['the quarterly report', 'dentist appointment', 'groceries', 'tax return',
+          'presentation slides', 'kitchen sink', 'project proposal', 'team meeting',
+          'birthday gift', 'car insurance', 'flight tickets', 'garden hose', 'invoices',
+          'library books', 'blog post', 'budget spreadsheet', 'doctor', 'landlord',
+          'newsletter', 'backup drive'] AS objects,
+    ARRAY['before the deadline', 'with the latest numbers', 'and confirm by email',
+          'for next week', 'if the weather allows', 'together with Sam', 'after lunch',
+          'and file the receipt'] AS details,
+    ARRAY['work', 'home', 'urgent', 'errands', 'finance', 'health', 'family', 'Shopping',
+          'reading', 'travel', 'Admin', 'garden'] AS tagset
+) AS w
+"""
+
+BATCH_ROWS = 100_000  # rows per INSERT: one statement's memory stays modest
+
+
+def seed(database_url: str, *, users: int, tasks: int, heavy: int, prefix: str | None = None) -> str:
+    """Insert `users` x `tasks` tasks plus `heavy` tasks of one more user; return that user's id."""
+    prefix = prefix or f"seed-{uuid.uuid4().hex[:8]}"
+    heavy_user = f"{prefix}-heavy-user-1"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        per_batch = max(1, BATCH_ROWS // max(tasks, 1))
+        for first in range(1, users + 1, per_batch):
+            last = min(users, first + per_batch - 1)
+            args = {"prefix": prefix, "first_user": first, "last_user": last, "tasks": tasks}
+            conn.execute(_INSERT, args, prepare=False)
+        if heavy:
+            args = {"prefix": f"{prefix}-heavy", "first_user": 1, "last_user": 1, "tasks": heavy}
+            conn.execute(_INSERT, args, prepare=False)
+        # fresh statistics for the planner, and a visibility map so totals are index-only scans
+        conn.execute("VACUUM (ANALYZE) tasks")
+    return heavy_user
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m taskapi.seed", description=__doc__)
+    parser.add_argument("--users", type=int, default=100, help="ordinary users (default 100)")
+    parser.add_argument("--tasks", type=int, default=1000, help="tasks per ordinary user (default 1000)")
+    parser.add_argument(
+        "--heavy", type=int, default=50_000, help="tasks of the one heavy user (default 50000)"
+    )
+    parser.add_argument("--prefix", help="user id prefix (default: seed-<random>, so runs never collide)")
+    args = parser.parse_args(argv)
+    if min(args.users, args.tasks, args.heavy) < 0:
+        parser.error("--users, --tasks and --heavy must be 0 or more")
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("taskapi.seed: set DATABASE_URL to the database to fill")
+    migrations.apply(url)
+    started = time.monotonic()
+    heavy_user = seed(url, users=args.users, tasks=args.tasks, heavy=args.heavy, prefix=args.prefix)
+    rows = args.users * args.tasks + args.heavy
+    print(f"taskapi.seed: {rows} tasks in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    print(heavy_user)
+
+
+if __name__ == "__main__":
+    main()

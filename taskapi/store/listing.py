@@ -1,0 +1,157 @@
+"""The listing's SQL: a filtered, sorted page and its exact total, composed from fixed fragments.
+
+Nothing from a request becomes SQL text: the sort picks one of the fragments below, a filter
+adds its fragment only when given (no `(%(x)s IS NULL OR ...)`, whose generic plan cannot use
+an index), and every value is a parameter. Each fragment matches an index of migration 0002.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+# Due dates sort on these instead of NULL (same expressions as the 0002 indexes), so tasks
+# without one come last in both directions and a keyset cursor is one row comparison.
+_DUE_ASC = sql.SQL("coalesce(due_date, '9999-12-31 00:00:00+00'::timestamptz)")
+_DUE_DESC = sql.SQL("coalesce(due_date, '0001-01-01 00:00:00+00'::timestamptz)")
+# the widest range strictly between the two sentinels: an open end of a due-date range
+DUE_MIN = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+DUE_MAX = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+
+_DOCUMENT = sql.SQL("search_document")  # a stored column of migration 0002
+_QUERY = sql.SQL("websearch_to_tsquery('english', %(q)s)")
+
+SORT_KEYS: dict[str, sql.Composable] = {
+    "created_at": sql.SQL("created_at"),
+    "updated_at": sql.SQL("updated_at"),
+    "due_date": _DUE_ASC,  # _DUE_DESC when descending
+    "title": sql.SQL("lower(title)"),
+    "priority": sql.SQL("priority_rank"),
+    "position": sql.SQL("position"),
+    "relevance": sql.SQL("ts_rank({}, {})").format(_DOCUMENT, _QUERY),
+}
+# the type a cursor's key must have for each sort (checked before it reaches SQL)
+SORT_KEY_TYPES: dict[str, type] = {
+    "created_at": datetime,
+    "updated_at": datetime,
+    "due_date": datetime,
+    "title": str,
+    "priority": int,
+    "position": int,
+    "relevance": float,
+}
+# ts_rank is a real: its key goes back as a real (as a double it would not equal itself)
+_CASTS = {datetime: "timestamptz", str: "text", int: "integer", float: "real"}
+_DIRECTIONS = {False: (sql.SQL("ASC"), sql.SQL(">")), True: (sql.SQL("DESC"), sql.SQL("<"))}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What a listing keeps: every given condition must hold (None / empty: not filtered)."""
+
+    q: str | None = None
+    completed: bool | None = None
+    priority: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    by: str  # a key of SORT_KEYS
+    descending: bool
+
+
+@dataclass(frozen=True)
+class After:
+    """A keyset position: the page starts after the task with this sort key and id."""
+
+    key: Any
+    id: UUID
+
+
+def plan_depends_on_values(filters: ListFilter) -> bool:
+    """Whether the best plan depends on the values: how common a word or tag is, how wide a
+    date range. Such statements are never prepared (each gets a plan for its values); a
+    generic plan would guess one selectivity for all of them (see tests/test_listing_plans.py)."""
+    return (
+        filters.q is not None
+        or bool(filters.tags)
+        or filters.due_from is not None
+        or filters.due_to is not None
+    )
+
+
+def sort_key(sort: Sort) -> sql.Composable:
+    return _DUE_DESC if sort.by == "due_date" and sort.descending else SORT_KEYS[sort.by]
+
+
+def _conditions(filters: ListFilter, sort: Sort) -> sql.Composable:
+    parts: list[sql.Composable] = [sql.SQL("user_id = %(user_id)s")]
+    if filters.q is not None:
+        parts.append(sql.SQL("{} @@ {}").format(_DOCUMENT, _QUERY))
+    if filters.completed is not None:
+        parts.append(sql.SQL("completed = %(completed)s"))
+    if filters.priority:
+        parts.append(sql.SQL("priority = ANY (%(priority)s::text[])"))
+    if filters.tags:
+        parts.append(sql.SQL("tags_lower @> taskapi_lower_tags(%(tags)s::text[])"))
+    if filters.due_from is not None or filters.due_to is not None:
+        # stated on the due-date sort key (NULL excluded by the bounds), so one index serves
+        # the range, the order and the count
+        due = _DUE_DESC if sort.by == "due_date" and sort.descending else _DUE_ASC
+        parts.append(sql.SQL("{} BETWEEN %(due_from)s::timestamptz AND %(due_to)s::timestamptz").format(due))
+    return sql.SQL(" AND ").join(parts)
+
+
+def parameters(user_id: str, filters: ListFilter, *, limit: int, offset: int, after: After | None) -> dict:
+    return {
+        "user_id": user_id,
+        "q": filters.q,
+        "completed": filters.completed,
+        "priority": list(filters.priority),
+        "tags": list(filters.tags),
+        "due_from": filters.due_from or DUE_MIN,
+        "due_to": filters.due_to or DUE_MAX,
+        "limit": limit,
+        "offset": offset,
+        "after_key": after.key if after else None,
+        "after_id": after.id if after else None,
+    }
+
+
+def page_query(filters: ListFilter, sort: Sort, *, keyset: bool) -> sql.Composed:
+    """One page (LIMIT %(limit)s OFFSET %(offset)s), each row with its `sort_key`; with `keyset`,
+    only the tasks after (%(after_key)s, %(after_id)s) in the sort order."""
+    key = sort_key(sort)
+    direction, after_op = _DIRECTIONS[sort.descending]
+    where = _conditions(filters, sort)
+    if keyset:
+        cast = sql.SQL(_CASTS[SORT_KEY_TYPES[sort.by]])
+        where = sql.SQL("{} AND ({}, id) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
+            where, key, after_op, cast
+        )
+    return sql.SQL(
+        "SELECT *, {key} AS sort_key FROM tasks WHERE {where} "
+        "ORDER BY {key} {direction}, id {direction} LIMIT %(limit)s OFFSET %(offset)s"
+    ).format(key=key, where=where, direction=direction)
+
+
+def count_query(filters: ListFilter, sort: Sort) -> sql.Composed:
+    """The exact number of tasks the filters keep: from the task_counts table (migration 0002,
+    kept by triggers) when only status and priority filter, else counted from the index."""
+    if plan_depends_on_values(filters):
+        return sql.SQL("SELECT count(*) AS total FROM tasks WHERE {}").format(_conditions(filters, sort))
+    parts: list[sql.Composable] = [sql.SQL("user_id = %(user_id)s")]
+    if filters.completed is not None:
+        parts.append(sql.SQL("completed = %(completed)s"))
+    if filters.priority:
+        parts.append(sql.SQL("priority = ANY (%(priority)s::text[])"))
+    return sql.SQL("SELECT coalesce(sum(n), 0)::bigint AS total FROM task_counts WHERE {}").format(
+        sql.SQL(" AND ").join(parts)
+    )

@@ -1,0 +1,215 @@
+"""The listing's query plans on a realistic volume: an index serves every shape, prepared or not.
+
+One heavy user holds 50,000 tasks among 100,000 of other users (taskapi.seed, server-side). For
+every query shape the listing can produce, EXPLAIN must show no sequential scan of tasks and
+no sort of the user's whole set; shapes that psycopg prepares are also checked under the
+generic plan a prepared statement may switch to (plan_cache_mode = force_generic_plan).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+from psycopg import ClientCursor, sql
+
+from taskapi import seed
+from taskapi.config import Config
+from taskapi.db import Database as Pool
+from taskapi.db import load_queries
+from taskapi.store import After, ListFilter, Sort, TaskStore
+from taskapi.store import listing as shapes
+from tests.postgres import Database
+
+HEAVY_TASKS = 50_000
+
+
+@pytest.fixture(scope="module")
+def heavy_user(database: Database) -> str:
+    return seed.seed(database.url, users=100, tasks=1000, heavy=HEAVY_TASKS)
+
+
+@pytest.fixture(scope="module")
+def conn(database: Database) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(database.url, autocommit=True, cursor_factory=ClientCursor) as conn:
+        conn.execute("SET TimeZone = 'UTC'")
+        yield conn
+
+
+# values as a real client would send them, against the seed's vocabulary
+VALUES = ListFilter(
+    q="report",
+    completed=False,
+    priority=("high",),
+    tags=("Work",),
+    due_from=datetime(2026, 1, 1, tzinfo=UTC),
+    due_to=datetime(2026, 12, 31, tzinfo=UTC),
+)
+# a cursor key from the middle of each sort's range
+MIDDLE = datetime.now(UTC).replace(microsecond=0)
+KEYS = {
+    "created_at": MIDDLE,
+    "updated_at": MIDDLE,
+    "due_date": MIDDLE,
+    "title": "m",
+    "priority": 2,
+    "position": HEAVY_TASKS // 2,
+    "relevance": 0.3,
+}
+NEWEST = Sort("created_at", descending=True)
+FILTERS = ("q", "completed", "priority", "tags", "due_from")
+
+
+def every_shape() -> Iterator[tuple[ListFilter, Sort, bool]]:
+    """Each combination of filters present, sort, direction and first page / cursor page."""
+    for present in itertools.product((False, True), repeat=len(FILTERS)):
+        chosen = {name: getattr(VALUES, name) for name, on in zip(FILTERS, present, strict=True) if on}
+        if "due_from" in chosen:
+            chosen["due_to"] = VALUES.due_to
+        filters = ListFilter(**chosen)
+        for by in shapes.SORT_KEYS:
+            if by == "relevance" and filters.q is None:
+                continue
+            for descending, keyset in itertools.product((False, True), repeat=2):
+                yield filters, Sort(by, descending), keyset
+
+
+def plan(conn: psycopg.Connection[Any], query: sql.Composed, params: dict, *, generic: bool) -> dict:
+    text = query.as_string(conn)
+    if not generic:
+        return conn.execute(f"EXPLAIN (FORMAT JSON) {text}", params).fetchone()[0][0]["Plan"]
+    # what psycopg sends once it prepares a statement: %(name)s -> $n in order of appearance
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", text)))
+    prepared = re.sub(r"%\((\w+)\)s", lambda m: f"${names.index(m.group(1)) + 1}", text)
+    conn.execute("SET plan_cache_mode = force_generic_plan")
+    conn.execute(f"PREPARE listing AS {prepared}")
+    try:
+        arguments = ", ".join(f"%({name})s" for name in names)
+        return conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE listing({arguments})", params).fetchone()[0][0][
+            "Plan"
+        ]
+    finally:
+        conn.execute("DEALLOCATE listing")
+        conn.execute("RESET plan_cache_mode")
+
+
+def nodes(node: dict) -> Iterator[dict]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from nodes(child)
+
+
+def narrows(scan: dict) -> bool:
+    """Whether a scan reads a subset of the user's tasks: an index condition beyond user_id
+    (a keyset's ROW(...) comparison does not count: near the top it is the whole set)."""
+    condition = scan.get("Index Cond", "") + scan.get("Recheck Cond", "")
+    parts = [p for p in re.split(r"\) AND \(", condition.strip("()")) if p]
+    return any("user_id" not in part and not part.startswith("ROW(") for part in parts)
+
+
+def problems(tree: dict) -> list[str]:
+    found = []
+    for node in nodes(tree):
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == "tasks":
+            found.append("sequential scan of tasks")
+        if node["Node Type"] in ("Sort", "Incremental Sort"):
+            scans = [n for n in nodes(node) if n.get("Relation Name") == "tasks" or "Index Name" in n]
+            if not any(narrows(scan) for scan in scans):
+                found.append(f"sort of the user's whole set by {node.get('Sort Key')}")
+    return found
+
+
+def params_for(user_id: str, filters: ListFilter, sort: Sort, keyset: bool, offset: int = 0) -> dict:
+    after = After(KEYS[sort.by], UUID(int=2**127)) if keyset else None
+    return shapes.parameters(user_id, filters, limit=51, offset=offset, after=after)
+
+
+def test_every_listing_shape_is_served_by_an_index(conn: psycopg.Connection[Any], heavy_user: str) -> None:
+    failures = []
+    checked = 0
+    for filters, sort, keyset in every_shape():
+        params = params_for(heavy_user, filters, sort, keyset)
+        queries = [shapes.page_query(filters, sort, keyset=keyset), shapes.count_query(filters, sort)]
+        # prepared shapes may run on a generic plan; the others are always planned for their values
+        modes = (False,) if shapes.plan_depends_on_values(filters) else (False, True)
+        for (kind, query), generic in itertools.product(zip(("page", "count"), queries, strict=True), modes):
+            checked += 1
+            for found in problems(plan(conn, query, params, generic=generic)):
+                failures.append(f"{kind}: {found}: {filters} {sort} keyset={keyset} generic={generic}")
+    assert checked > 1500
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_status_and_priority_totals_read_the_counters_not_the_tasks(
+    conn: psycopg.Connection[Any], heavy_user: str
+) -> None:
+    for filters in (ListFilter(), ListFilter(completed=True), ListFilter(completed=False, priority=("low",))):
+        params = params_for(heavy_user, filters, NEWEST, False)
+        for generic in (False, True):
+            tree = plan(conn, shapes.count_query(filters, NEWEST), params, generic=generic)
+            assert {n.get("Relation Name") for n in nodes(tree)} - {None} <= {"task_counts"}, (
+                filters,
+                generic,
+            )
+        counted = conn.execute(shapes.count_query(filters, NEWEST), params).fetchone()[0]
+        assert (
+            counted
+            == conn.execute(
+                sql.SQL("SELECT count(*) FROM ({}) AS page").format(
+                    shapes.page_query(filters, NEWEST, keyset=False)
+                ),
+                {**params, "limit": None},
+            ).fetchone()[0]
+        )
+
+
+def rows_read(conn: psycopg.Connection[Any], query: sql.Composed, params: dict) -> int:
+    """How many rows the scans of tasks handed up (EXPLAIN ANALYZE)."""
+    text = query.as_string(conn)
+    tree = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {text}", params).fetchone()[0][0]["Plan"]
+    return sum(
+        n["Actual Rows"] for n in nodes(tree) if "Index Name" in n or n.get("Relation Name") == "tasks"
+    )
+
+
+def test_a_cursor_at_depth_40000_reads_one_page_where_offset_reads_them_all(
+    conn: psycopg.Connection[Any], heavy_user: str
+) -> None:
+    sort = Sort("created_at", True)
+    at_40000 = shapes.parameters(heavy_user, ListFilter(), limit=1, offset=40_000, after=None)
+    deep = conn.execute(shapes.page_query(ListFilter(), sort, keyset=False), at_40000).fetchone()
+    after = After(deep[-1], deep[1])  # sort_key is the last column, id the second
+    by_cursor = shapes.parameters(heavy_user, ListFilter(), limit=51, offset=0, after=after)
+    by_offset = shapes.parameters(heavy_user, ListFilter(), limit=51, offset=40_000, after=None)
+
+    assert rows_read(conn, shapes.page_query(ListFilter(), sort, keyset=True), by_cursor) == 51
+    assert rows_read(conn, shapes.page_query(ListFilter(), sort, keyset=False), by_offset) > 40_000
+
+
+def test_value_dependent_shapes_are_never_prepared_and_the_others_are(
+    database: Database, heavy_user: str
+) -> None:
+    pool = Pool(
+        Config(database_url=database.url, jwt_secret="x" * 32, db_pool_min_size=1, db_pool_max_size=1)
+    )
+    store = TaskStore(pool, load_queries())
+    try:
+        for _ in range(8):  # past psycopg's prepare_threshold
+            store.list(heavy_user, ListFilter(), Sort("created_at", True), limit=5)
+            store.list(heavy_user, ListFilter(q="report"), Sort("relevance", True), limit=5)
+            store.list(heavy_user, ListFilter(tags=("work",)), Sort("created_at", True), limit=5)
+        with pool.connection() as conn:
+            statements = [
+                r["statement"] for r in conn.execute("SELECT statement FROM pg_prepared_statements")
+            ]
+    finally:
+        pool.close()
+
+    assert any("ORDER BY created_at DESC" in s and "@@" not in s and "@>" not in s for s in statements)
+    assert not any("@@" in s or "@>" in s for s in statements)
