@@ -8,7 +8,7 @@ import falcon
 
 ALLOW_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 ALLOW_HEADERS = "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
-EXPOSE_HEADERS = "ETag, Location, X-Request-ID, Link, Retry-After"
+EXPOSE_HEADERS = "ETag, Location, X-Request-ID, Link, Retry-After, Idempotent-Replayed"
 PREFLIGHT_MAX_AGE = "600"  # seconds a browser may reuse a preflight answer (Chromium caps it at 7200)
 
 
