@@ -1,4 +1,20 @@
-"""gunicorn settings for taskapi; every value comes from taskapi's checked settings."""
+"""gunicorn settings for taskapi in production; every value comes from taskapi's checked settings.
+
+Concurrency: WEB_CONCURRENCY processes x WEB_THREADS threads each (gthread). The defaults, 2 x 4,
+suit a 2-core machine: the work is mostly waiting on PostgreSQL, so threads overlap it while the
+two processes use both cores. Each worker has its own pool of at most DB_POOL_MAX_SIZE connections
+(default: WEB_THREADS, one per thread), so the database sees at most
+
+    WEB_CONCURRENCY x DB_POOL_MAX_SIZE  (+ one worker's pool while a worker is being replaced)
+
+connections, which must fit its connection budget (e.g. Neon's max_connections for the compute
+size, less what migrations and consoles need).
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 from taskapi.config import load_config_or_exit
 from taskapi.logs import JsonFormatter
@@ -10,11 +26,20 @@ workers = _config.workers
 threads = _config.threads
 worker_class = "gthread" if _config.threads > 1 else "sync"
 preload_app = False  # each worker builds its app (and pool) after the fork
-timeout = 30
-graceful_timeout = 20
+timeout = 30  # a worker silent this long is killed and replaced (statements stop at 5 s anyway)
+# SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit
+graceful_timeout = 30
 keepalive = 5
+# the longest request line gunicorn allows (default 4094): a 500-character search in a non-Latin
+# script is 3000-6000 bytes once percent-encoded; longer lines get gunicorn's 414
+limit_request_line = 8190
+# recycle workers now and then (a slow leak cannot grow forever); jitter keeps them from all
+# restarting at once
 max_requests = 10_000
 max_requests_jitter = 1_000
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's own heartbeat files, created with mkstemp
+if Path(_SHM).is_dir():
+    worker_tmp_dir = _SHM  # the heartbeat file on tmpfs: a slow container disk cannot stall it
 # gunicorn 27 opens a runtime control socket under $HOME by default; several instances on one
 # host would share it, and we manage workers with signals
 control_socket_disable = True
@@ -31,6 +56,19 @@ logconfig_dict = {
     },
 }
 
+# Prometheus multiprocess mode: every worker writes its samples to files here, /metrics merges
+# them. It must be in the environment before a worker imports prometheus_client.
+_metrics_dir_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+_metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="taskapi-metrics-"))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+
+
+def on_starting(server):
+    """Start with an empty metrics directory: an earlier run's files would add to our counts."""
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in _metrics_dir.glob("*.db"):
+        stale.unlink()
+
 
 def post_worker_init(worker):
     """Open this worker's pool now that it runs in its own process."""
@@ -40,6 +78,19 @@ def post_worker_init(worker):
 
 
 def worker_exit(server, worker):
+    """Close the pool (after the in-flight requests finished): connections end cleanly."""
     db = getattr(worker.wsgi, "db", None)
     if db is not None:
         db.close()
+
+
+def child_exit(server, worker):
+    """Drop the dead worker's live gauges (pool size); its counters stay in the totals."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if not _metrics_dir_given:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

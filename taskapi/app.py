@@ -13,11 +13,15 @@ import falcon
 
 from taskapi import errors
 from taskapi.auth import TokenVerifier
+from taskapi.browser_headers import Cors, SecurityHeaders
 from taskapi.config import Config, load_config_or_exit
 from taskapi.cursors import CursorCodec as ListCursorCodec
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
+from taskapi.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
+from taskapi.openapi import build_spec
+from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
@@ -25,6 +29,8 @@ from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
 from taskapi.signing import cursor_key
 from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
 from taskapi.sync_cursor import CursorCodec as SyncCursorCodec
+
+API_VERSION = "1.0.0"
 
 
 class TaskApp(falcon.App):
@@ -48,12 +54,28 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
         audience=config.jwt_audience,
         leeway=config.jwt_leeway_seconds,
     )
-    app = TaskApp(middleware=[RequestContext(), BodyLimit(config.max_body_bytes), BearerAuth(verifier)])
+    app = TaskApp(
+        middleware=[
+            RequestContext(),
+            RequestMetrics(db.pool.get_stats),
+            SecurityHeaders(config.hsts_seconds),
+            *([Cors(config.cors_origins)] if config.cors_origins else []),
+            BodyLimit(config.max_body_bytes),
+            BearerAuth(verifier),
+        ]
+    )
     app.db = db
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
 
+    document = OpenApiDocument()
     app.add_route("/health", Health(db))
+    app.add_route("/openapi.json", document)
+    app.add_route("/docs", SwaggerUi())
+    app.add_route("/docs/init.js", SwaggerUi(), suffix="init")
+    app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
+    if config.metrics_enabled:
+        app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
     list_cursors = ListCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))
     app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency, list_cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes, idempotency))
@@ -64,6 +86,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
     app.add_route("/api/v1/reminders", Reminders(schedule))
+    document.publish(build_spec(app, API_VERSION))  # once, after every route is added
     return app
 
 

@@ -6,6 +6,7 @@ import re
 
 import falcon
 
+MAX_VERSION = 2**31 - 1
 _TAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
 
 
@@ -24,7 +25,10 @@ def _versions(header: str, name: str) -> list[int] | None:
             raise falcon.HTTPBadRequest(
                 description=f'{name} must list ETags as the API sends them, e.g. "3" (or *).'
             )
-        versions.append(int(match.group(1)))
+        version = int(match.group(1))
+        # the version column is an int4: a bigger version can never match (and would break the query)
+        if version <= MAX_VERSION:
+            versions.append(version)
     return versions
 
 

@@ -32,6 +32,8 @@ class Config:
     bind: str = "127.0.0.1:8000"
     workers: int = 2
     threads: int = 4
+    hsts_seconds: int = 0
+    metrics_enabled: bool = False
     # how long a stored Idempotency-Key answer is replayed (the contract: at least 24 h)
     idempotency_key_ttl_hours: float = 24.0
     # how long tombstones are kept, and so how old a sync cursor may be
@@ -63,7 +65,9 @@ def load_config() -> Config:
             raise ConfigError("CURSOR_SECRET: must be at least 32 characters")
         port = env.int("PORT", None, validate=Range(1, 65535))
         min_size = env.int("DB_POOL_MIN_SIZE", 1, validate=Range(0, 100))
-        max_size = env.int("DB_POOL_MAX_SIZE", 8, validate=Range(1, 100))
+        threads = env.int("WEB_THREADS", 4, validate=Range(1, 64))
+        # one connection per request thread: more would sit idle, fewer makes threads queue
+        max_size = env.int("DB_POOL_MAX_SIZE", threads, validate=Range(1, 100))
         if min_size > max_size:
             raise ConfigError("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
         if (level := env.str("LOG_LEVEL", "INFO").upper()) not in LOG_LEVELS:
@@ -87,7 +91,9 @@ def load_config() -> Config:
             max_body_bytes=env.int("MAX_BODY_BYTES", 1024 * 1024, validate=Range(1024, 64 * 1024 * 1024)),
             bind=env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
             workers=env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
-            threads=env.int("WEB_THREADS", 4, validate=Range(1, 64)),
+            threads=threads,
+            hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
+            metrics_enabled=env.bool("METRICS_ENABLED", False),
             idempotency_key_ttl_hours=env.float(
                 "IDEMPOTENCY_KEY_TTL_HOURS", 24.0, validate=Range(24, 24 * 365)
             ),

@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from taskapi.config import Config
+from taskapi.metrics import DATABASE_ERRORS
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 log = logging.getLogger("taskapi.db")
@@ -133,11 +134,13 @@ class Database:
             with self.pool.connection() as conn:
                 yield conn
         except PoolTimeout as exc:
+            DATABASE_ERRORS.labels("pool_timeout").inc()
             raise DatabaseUnavailable("no database connection available") from exc
         except psycopg.OperationalError as exc:
             if not _is_outage(exc):
                 raise
             # the connection broke mid-request (restart, network): the pool discards it
+            DATABASE_ERRORS.labels("connection_lost").inc()
             raise DatabaseUnavailable("database connection lost") from exc
 
     @contextmanager

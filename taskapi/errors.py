@@ -156,18 +156,28 @@ def _unauthorized(req: falcon.Request, resp: falcon.Response, ex: AuthError, par
 
 
 def _unavailable(req: falcon.Request, resp: falcon.Response, ex: DatabaseUnavailable, params: Any) -> None:
-    log.warning("database unavailable: %s", ex)
+    log.warning("database unavailable: %s", ex, extra=_who(req))
     resp.set_header("Retry-After", RETRY_AFTER_SECONDS)
     render_problem(
         req, resp, 503, "The database is unavailable; retry shortly.", type_="/problems/database-unavailable"
     )
 
 
+def _who(req: falcon.Request) -> dict[str, Any]:
+    """The ids an error's log line carries (never the token or the body)."""
+    return {
+        "request_id": getattr(req.context, "request_id", None),
+        "user_id": getattr(req.context, "user_id", None),
+        "method": req.method,
+        "route": req.uri_template,
+    }
+
+
 def _crash(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     if isinstance(ex, falcon.HTTPError):  # raised from a handler: keep its status
         raise ex
     request_id = getattr(req.context, "request_id", None)
-    log.error("unhandled error", exc_info=ex, extra={"request_id": request_id})
+    log.error("unhandled error", exc_info=ex, extra=_who(req))
     render_problem(req, resp, 500, f"Something went wrong on our side. Quote request id {request_id}.")
 
 

@@ -29,7 +29,6 @@ class RequestContext:
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         resp.set_header("X-Request-ID", req.context.request_id)
-        resp.set_header("X-Content-Type-Options", "nosniff")
         access_log.info(
             "request",
             extra={

@@ -151,25 +151,35 @@ class TaskInput(Schema):
             raise ValidationError(errors)
 
 
-class TaskSchema(Schema):
-    """A task as the API returns it."""
+def _doc(description: str) -> dict[str, str]:
+    return {"description": description}
 
-    id = fields.UUID(dump_only=True)
-    user_id = fields.String(dump_only=True)
-    title = fields.String()
-    description = fields.String(allow_none=True)
+
+class TaskSchema(Schema):
+    """A task as the API returns it (the descriptions are the OpenAPI document's)."""
+
+    id = fields.UUID(dump_only=True, metadata=_doc("Server-assigned, time-ordered (UUIDv7)."))
+    user_id = fields.String(dump_only=True, metadata=_doc("The owner: the token's `sub`."))
+    title = fields.String(metadata=_doc("1 to 200 characters, trimmed."))
+    description = fields.String(allow_none=True, metadata=_doc("Up to 2000 characters."))
     completed = fields.Boolean()
-    completed_at = fields.AwareDateTime(allow_none=True, dump_only=True)
-    priority = fields.String(validate=OneOf(PRIORITIES))
-    tags = fields.List(fields.String())
+    completed_at = fields.AwareDateTime(
+        allow_none=True, dump_only=True, metadata=_doc("Set when `completed` became true.")
+    )
+    priority = fields.String(validate=OneOf(PRIORITIES), metadata=_doc("Sorts by rank: high > medium > low."))
+    tags = fields.List(fields.String(), metadata=_doc("Up to 20; duplicates (any case) dropped."))
     due_date = fields.AwareDateTime(allow_none=True)
-    reminder_at = fields.AwareDateTime(allow_none=True)
-    timezone = fields.String()
-    recurrence_rule = fields.String(allow_none=True)
-    recurrence_anchor = fields.String(validate=OneOf(ANCHORS))
-    is_recurring = fields.Boolean(dump_only=True)
-    position = fields.Integer()
-    version = fields.Integer(dump_only=True)
+    reminder_at = fields.AwareDateTime(allow_none=True, metadata=_doc("Not after `due_date`."))
+    timezone = fields.String(metadata=_doc("IANA zone in which the recurrence is expanded."))
+    recurrence_rule = fields.String(
+        allow_none=True, metadata=_doc("RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.")
+    )
+    recurrence_anchor = fields.String(
+        validate=OneOf(ANCHORS), metadata=_doc("`completion`: the next one is scheduled from the completion.")
+    )
+    is_recurring = fields.Boolean(dump_only=True, metadata=_doc("True when `recurrence_rule` is set."))
+    position = fields.Integer(metadata=_doc("Display order for the client."))
+    version = fields.Integer(dump_only=True, metadata=_doc('+1 on every change; the ETag is `"<version>"`.'))
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

@@ -7,12 +7,29 @@ import falcon
 from taskapi.db import Database
 from taskapi.errors import RETRY_AFTER_SECONDS
 from taskapi.media import send_json
+from taskapi.openapi import json_response, operation
 
 PING_TIMEOUT_SECONDS = 0.5
 
 
 class Health:
     public = True
+    openapi = {
+        "on_get": operation(
+            "Is the service up, and can it reach its database",
+            tags=("meta",),
+            public=True,
+            responses={
+                200: json_response("Up.", "HealthStatus", example={"status": "ok", "database": "ok"}),
+                503: json_response(
+                    "The database is unreachable.",
+                    "HealthStatus",
+                    example={"status": "unavailable", "database": "unavailable"},
+                    headers=("Retry-After",),
+                ),
+            },
+        )
+    }
 
     def __init__(self, db: Database) -> None:
         self.db = db

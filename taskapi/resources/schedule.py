@@ -9,6 +9,7 @@ import falcon
 
 from taskapi import ical
 from taskapi.media import send_json
+from taskapi.openapi import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import OccurrencesQuery, RemindersQuery, task_json
 from taskapi.store import ScheduleStore
 
@@ -17,6 +18,23 @@ TEXT_CALENDAR = "text/calendar; charset=utf-8"
 
 
 class Occurrences:
+    openapi = {
+        "on_get": operation(
+            "Preview a task's coming due dates",
+            description="Up to `count` due dates of the series, the task's own first; creates nothing. "
+            "A task without a rule gives its own due date alone (or nothing).",
+            parameters=({"in": "query", "schema": OccurrencesQuery},),
+            responses={
+                200: json_response(
+                    "The due dates.",
+                    "OccurrenceList",
+                    example={"items": ["2026-11-23T09:00:00+00:00", "2026-11-25T09:00:00+00:00"]},
+                ),
+                **problems(400, 404),
+            },
+        )
+    }
+
     def __init__(self, store: ScheduleStore) -> None:
         self.store = store
 
@@ -28,6 +46,19 @@ class Occurrences:
 
 
 class Reminders:
+    openapi = {
+        "on_get": operation(
+            "Open tasks whose reminder is due",
+            parameters=({"in": "query", "schema": RemindersQuery},),
+            responses={
+                200: json_response(
+                    "Tasks with reminder_at <= until.", "TaskList", example={"items": [TASK_EXAMPLE]}
+                ),
+                **problems(400),
+            },
+        )
+    }
+
     def __init__(self, store: ScheduleStore) -> None:
         self.store = store
 
@@ -39,6 +70,19 @@ class Reminders:
 
 
 class CalendarExport:
+    openapi = {
+        "on_get": operation(
+            "Your tasks as an iCalendar file",
+            description="RFC 5545 VTODOs (DUE, RRULE, PRIORITY, STATUS, CATEGORIES, VALARM).",
+            responses={
+                200: {
+                    "description": "An iCalendar file.",
+                    "content": {"text/calendar": {"schema": {"type": "string"}}},
+                }
+            },
+        )
+    }
+
     def __init__(self, store: ScheduleStore) -> None:
         self.store = store
 

@@ -8,6 +8,7 @@ import falcon
 
 from taskapi.errors import ValidationProblem
 from taskapi.media import send_json
+from taskapi.openapi import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import SyncQuery, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
 from taskapi.store.sync import START
@@ -15,6 +16,29 @@ from taskapi.sync_cursor import Cursor, CursorCodec, CursorInvalid
 
 
 class Sync:
+    openapi = {
+        "on_get": operation(
+            "Changes since your last sync",
+            description="Every change since `cursor` (none: everything), deletions included, oldest "
+            "first, at most `limit` a call; call again while `has_more`.",
+            tags=("sync",),
+            parameters=({"in": "query", "schema": SyncQuery},),
+            responses={
+                200: json_response(
+                    "A batch of changes.",
+                    "SyncBatch",
+                    example={
+                        "changed": [TASK_EXAMPLE],
+                        "deleted": [],
+                        "cursor": "eyJwIjo...",
+                        "has_more": False,
+                    },
+                ),
+                **problems(400, 410),
+            },
+        )
+    }
+
     def __init__(self, store: SyncStore, cursors: CursorCodec, retention: timedelta) -> None:
         self.store = store
         self.cursors = cursors

@@ -13,6 +13,15 @@ from taskapi.conditional import etag, if_match, not_modified
 from taskapi.cursors import CursorCodec, CursorError
 from taskapi.idempotency import fingerprint, idempotency_key, replay, saved_from
 from taskapi.media import read_json_object, send_json
+from taskapi.openapi import (
+    TASK_EXAMPLE,
+    TASK_INPUT_EXAMPLE,
+    header_param,
+    json_body,
+    json_response,
+    operation,
+    problems,
+)
 from taskapi.schemas import ListQuery, TaskInput, task_json
 from taskapi.store import After, IdempotencyStore, ListFilter, Sort, TaskChange, TaskStore
 from taskapi.store.listing import SORT_KEY_TYPES
@@ -67,6 +76,41 @@ class _TaskResource:
 
 
 class TaskCollection(_TaskResource):
+    openapi = {
+        "on_get": operation(
+            "List your tasks",
+            parameters=({"in": "query", "schema": ListQuery},),
+            responses={
+                200: json_response(
+                    "One page of tasks.",
+                    "TaskPage",
+                    example={
+                        "items": [TASK_EXAMPLE],
+                        "total": 1,
+                        "limit": 50,
+                        "offset": 0,
+                        "next_cursor": None,
+                    },
+                ),
+                **problems(400),
+            },
+        ),
+        "on_post": operation(
+            "Create a task",
+            parameters=(header_param("IdempotencyKey"),),
+            body=json_body("TaskInput", TASK_INPUT_EXAMPLE, "Omitted optional fields take their defaults."),
+            responses={
+                201: json_response(
+                    "Created (or, for a repeated Idempotency-Key, the first answer again).",
+                    "Task",
+                    example=TASK_EXAMPLE,
+                    headers=("Location", "ETag", "Idempotent-Replayed"),
+                ),
+                **problems(409, 422),
+            },
+        ),
+    }
+
     def __init__(
         self, store: TaskStore, max_body_bytes: int, idempotency: IdempotencyStore, cursors: CursorCodec
     ) -> None:
@@ -126,6 +170,43 @@ class TaskCollection(_TaskResource):
 
 
 class TaskItem(_TaskResource):
+    openapi = {
+        "on_get": operation(
+            "Read a task",
+            parameters=(header_param("IfNoneMatch"),),
+            responses={
+                200: json_response("The task.", "Task", example=TASK_EXAMPLE, headers=("ETag",)),
+                304: {"description": "Not modified (If-None-Match named its version).", "headers": {}},
+                **problems(400, 404),
+            },
+        ),
+        "on_put": operation(
+            "Replace a task's writable fields",
+            description="An omitted optional field returns to its default.",
+            parameters=(header_param("IfMatch"),),
+            body=json_body("TaskInput", TASK_INPUT_EXAMPLE),
+            responses={
+                200: json_response("The task now.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Link")),
+                **problems(404, 412),
+            },
+        ),
+        "on_patch": operation(
+            "Change some of a task's fields",
+            description="Only the fields sent change; `null` clears a nullable field.",
+            parameters=(header_param("IfMatch"),),
+            body=json_body("TaskPatch", {"completed": True}),
+            responses={
+                200: json_response("The task now.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Link")),
+                **problems(404, 412),
+            },
+        ),
+        "on_delete": operation(
+            "Delete a task",
+            parameters=(header_param("IfMatch"),),
+            responses={204: {"description": "Deleted."}, **problems(400, 404, 412)},
+        ),
+    }
+
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
         row = self.store.get(req.context.user_id, task_id)
         if not_modified(req, row["version"]):
@@ -148,6 +229,23 @@ class TaskItem(_TaskResource):
 
 
 class TaskToggle(_TaskResource):
+    openapi = {
+        "on_post": operation(
+            "Flip a task's completed flag",
+            description="Completing a recurring task creates its next occurrence (`next_task`).",
+            parameters=(header_param("IfMatch"), header_param("IdempotencyKey")),
+            responses={
+                200: json_response(
+                    "The task, and the next occurrence a completion created.",
+                    "ToggleResult",
+                    example={"task": TASK_EXAMPLE, "next_task": None},
+                    headers=("ETag", "Link", "Idempotent-Replayed"),
+                ),
+                **problems(400, 404, 409, 412, 422),
+            },
+        ),
+    }
+
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
         versions, key = if_match(req), idempotency_key(req)
         with self.idempotency.claim(req.context.user_id, key, fingerprint(req)) as claim:

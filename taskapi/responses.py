@@ -1,0 +1,70 @@
+"""marshmallow schemas of the response envelopes and problem bodies, as the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from taskapi.schemas import TaskSchema
+
+
+class TaskPage(Schema):
+    """GET /api/v1/tasks: one page of the user's tasks."""
+
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+    total = fields.Integer(required=True, metadata={"description": "Tasks matching the filters, all pages."})
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True, metadata={"description": "Pass as `cursor` for the next page."}
+    )
+
+
+class ToggleResult(Schema):
+    """POST /api/v1/tasks/{id}/toggle: the task, and the next occurrence a completion created."""
+
+    task = fields.Nested(TaskSchema, required=True)
+    next_task = fields.Nested(TaskSchema, required=True, allow_none=True)
+
+
+class HealthStatus(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    database = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+
+
+class Problem(Schema):
+    """RFC 9457 problem details; `errors` names each invalid field or parameter, `current` is the
+    task as it is now (412)."""
+
+    type = fields.String(required=True, metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True)
+    request_id = fields.String(allow_none=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Validation errors: field or parameter name → messages."},
+    )
+    current = fields.Nested(TaskSchema, metadata={"description": "412 only: the task as it is now."})
+
+
+class OccurrenceList(Schema):
+    """GET /api/v1/tasks/{id}/occurrences: due dates of the series, the task's own first."""
+
+    items = fields.List(fields.AwareDateTime(), required=True)
+
+
+class TaskList(Schema):
+    """GET /api/v1/reminders: open tasks whose reminder is due."""
+
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class SyncBatch(Schema):
+    """GET /api/v1/sync: changes since the cursor, oldest first."""
+
+    changed = fields.List(fields.Nested(TaskSchema), required=True)
+    deleted = fields.List(fields.UUID(), required=True, metadata={"description": "Ids of deleted tasks."})
+    cursor = fields.String(required=True, metadata={"description": "Pass as `cursor` next time."})
+    has_more = fields.Boolean(required=True, metadata={"description": "Call again at once for the rest."})

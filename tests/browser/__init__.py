@@ -1,0 +1,1 @@
+"""Checks in a real headless Chromium (Debian's `chromium` package)."""

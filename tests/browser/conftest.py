@@ -1,0 +1,44 @@
+"""A live gunicorn for the browser checks, and Chromium (required under CI=true, else skipped)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from taskapi import migrations
+from tests.api import TEST_SECRET
+from tests.browser.chromium import find_chromium
+from tests.live import LiveServer, free_port, live_server
+from tests.postgres import Database, scratch_database
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    browser = find_chromium()
+    if browser is None:
+        message = "chromium is not installed (apt-get install -y chromium; .ci/run installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return browser
+
+
+@pytest.fixture(scope="session")
+def allowed_origin_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def browser_server(database: Database, allowed_origin_port: int) -> Iterator[LiveServer]:
+    with scratch_database(database.url) as url:
+        migrations.apply(url)
+        env = {
+            "DATABASE_URL": url,
+            "JWT_SECRET": TEST_SECRET,
+            "LOG_LEVEL": "WARNING",
+            "CORS_ORIGINS": f"http://127.0.0.1:{allowed_origin_port}",
+        }
+        with live_server(env) as live:
+            yield live
