@@ -60,11 +60,18 @@ class LocalCluster:
     """
 
     def __init__(
-        self, datadir: Path, *, port: int | None = None, dbname: str = "taskapi", durable: bool = True
+        self,
+        datadir: Path,
+        *,
+        port: int | None = None,
+        dbname: str = "taskapi",
+        durable: bool = True,
+        max_connections: int = 200,
     ) -> None:
         self.datadir = Path(datadir).absolute()
         self.dbname = dbname
         self.durable = durable
+        self.max_connections = max_connections
         self._port = port
         self._bindir = find_bindir()
         self._owner: pwd.struct_passwd | None = None  # the OS user to run the server as, when root
@@ -139,7 +146,7 @@ class LocalCluster:
             "port": str(self._port),
             "listen_addresses": "127.0.0.1",
             "unix_socket_directories": socket_dir,
-            "max_connections": "200",
+            "max_connections": str(self.max_connections),
         }
         if not self.durable:
             settings |= {"fsync": "off", "full_page_writes": "off"}
