@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -23,6 +24,7 @@ from taskapi.store import (
 )
 
 log = logging.getLogger("taskapi.errors")
+Handler = Callable[[falcon.Request, falcon.Response, Any, Any], None]
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"
 
@@ -93,8 +95,39 @@ def _invalid_task(req: falcon.Request, resp: falcon.Response, ex: InvalidTask, p
     )
 
 
-def _not_found(req: falcon.Request, resp: falcon.Response, ex: TaskNotFound, params: Any) -> None:
-    render_problem(req, resp, 404, "No task with this id.")
+def _fixed(status: int, type_: str, detail: str, *, retry_after: str | None = None) -> Handler:
+    """The handler of an error whose answer is always the same."""
+
+    def handler(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
+        if retry_after is not None:
+            resp.set_header("Retry-After", retry_after)
+        render_problem(req, resp, status, detail, type_=type_)
+
+    return handler
+
+
+FIXED_PROBLEMS: dict[type[Exception], Handler] = {
+    TaskNotFound: _fixed(404, "about:blank", "No task with this id."),
+    IdempotencyKeyInUse: _fixed(
+        409,
+        "/problems/idempotency-key-in-use",
+        "A request with this Idempotency-Key is still being processed; retry it shortly, "
+        "with the same key, to get its answer.",
+        retry_after="1",
+    ),
+    IdempotencyKeyReused: _fixed(
+        422,
+        "/problems/idempotency-key-reused",
+        "This Idempotency-Key was used for a different request (method, path, If-Match or body); "
+        "use a new key for a new request.",
+    ),
+    SyncCursorExpired: _fixed(
+        410,
+        "/problems/sync-cursor-expired",
+        "The sync cursor is older than the deletions kept; changes may be missing. "
+        "Do a full sync: GET /api/v1/sync without a cursor.",
+    ),
+}
 
 
 def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMismatch, params: Any) -> None:
@@ -108,40 +141,6 @@ def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMis
         "Nothing was changed; merge with the current task and retry.",
         type_="/problems/version-mismatch",
         current=current,
-    )
-
-
-def _key_in_use(req: falcon.Request, resp: falcon.Response, ex: IdempotencyKeyInUse, params: Any) -> None:
-    resp.set_header("Retry-After", "1")
-    render_problem(
-        req,
-        resp,
-        409,
-        "A request with this Idempotency-Key is still being processed; retry it shortly, "
-        "with the same key, to get its answer.",
-        type_="/problems/idempotency-key-in-use",
-    )
-
-
-def _key_reused(req: falcon.Request, resp: falcon.Response, ex: IdempotencyKeyReused, params: Any) -> None:
-    render_problem(
-        req,
-        resp,
-        422,
-        "This Idempotency-Key was used for a different request (method, path, If-Match or body); "
-        "use a new key for a new request.",
-        type_="/problems/idempotency-key-reused",
-    )
-
-
-def _cursor_expired(req: falcon.Request, resp: falcon.Response, ex: SyncCursorExpired, params: Any) -> None:
-    render_problem(
-        req,
-        resp,
-        410,
-        "The sync cursor is older than the deletions kept; changes may be missing. "
-        "Do a full sync: GET /api/v1/sync without a cursor.",
-        type_="/problems/sync-cursor-expired",
     )
 
 
@@ -186,10 +185,8 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(Exception, _crash)
     app.add_error_handler(ValidationError, _validation)
     app.add_error_handler(InvalidTask, _invalid_task)
-    app.add_error_handler(TaskNotFound, _not_found)
     app.add_error_handler(VersionMismatch, _version_mismatch)
-    app.add_error_handler(IdempotencyKeyInUse, _key_in_use)
-    app.add_error_handler(IdempotencyKeyReused, _key_reused)
-    app.add_error_handler(SyncCursorExpired, _cursor_expired)
+    for error, handler in FIXED_PROBLEMS.items():
+        app.add_error_handler(error, handler)
     app.add_error_handler(AuthError, _unauthorized)
     app.add_error_handler(DatabaseUnavailable, _unavailable)
