@@ -61,6 +61,9 @@ def _check_if_idle(conn: PooledConnection) -> None:
 # exceptions (08...), shutdown and crash recovery (57P01-57P03), too many connections, and a
 # statement cut off by statement_timeout (an overloaded server).
 _OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "57014")
+# A deadlock or serialization failure rolled the transaction back: nothing changed, and the same
+# request is likely to succeed when retried (so 503 + Retry-After, not a 500).
+_CONFLICT_STATES = ("40001", "40P01")
 
 
 def _is_outage(exc: psycopg.OperationalError) -> bool:
@@ -137,6 +140,9 @@ class Database:
             DATABASE_ERRORS.labels("pool_timeout").inc()
             raise DatabaseUnavailable("no database connection available") from exc
         except psycopg.OperationalError as exc:
+            if exc.sqlstate in _CONFLICT_STATES:
+                DATABASE_ERRORS.labels("conflict").inc()
+                raise DatabaseUnavailable("transaction conflict, rolled back") from exc
             if not _is_outage(exc):
                 raise
             # the connection broke mid-request (restart, network): the pool discards it

@@ -12,7 +12,7 @@ import pytest
 
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
-from taskapi.db import CHECK_AFTER_IDLE_SECONDS
+from taskapi.db import CHECK_AFTER_IDLE_SECONDS, DatabaseUnavailable
 from tests.api import make_token
 
 AUTH = {"Authorization": f"Bearer {make_token('pool-user')}"}
@@ -58,3 +58,20 @@ def test_a_connection_killed_in_use_costs_one_503_then_recovers(
 
     assert first.status_code == 503 and first.headers["Retry-After"]
     assert then.status_code == 200
+
+
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
+def test_a_deadlock_or_serialization_failure_is_retryable_not_a_crash(
+    one_connection_app: TaskApp, sqlstate: str
+) -> None:
+    """The database rolled the transaction back: the client may retry, so 503, never 500."""
+    with pytest.raises(DatabaseUnavailable), one_connection_app.db.connection() as conn:
+        conn.execute(f"DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '{sqlstate}'; END $$")
+
+    client = falcon.testing.TestClient(one_connection_app)
+    assert client.simulate_get("/api/v1/tasks", headers=AUTH).status_code == 200
+
+
+def test_a_plain_sql_error_is_not_mistaken_for_an_outage(one_connection_app: TaskApp) -> None:
+    with pytest.raises(psycopg.errors.DivisionByZero), one_connection_app.db.connection() as conn:
+        conn.execute("SELECT 1 / 0")
