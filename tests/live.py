@@ -99,3 +99,18 @@ def live_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def live_app(server_url: str, **env: str) -> Iterator[LiveServer]:
+    """gunicorn with this repository's gunicorn.conf.py on a fresh, migrated database of the server
+    at `server_url`; `env` adds or overrides settings (LOG_LEVEL=WARNING keeps its pipe quiet)."""
+    from taskapi import migrations
+    from tests.api import TEST_SECRET
+    from tests.postgres import scratch_database
+
+    with scratch_database(server_url) as url:
+        migrations.apply(url)
+        settings = {"DATABASE_URL": url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
+        with live_server(settings) as live:
+            yield live

@@ -12,12 +12,11 @@ import falcon.testing
 import pytest
 from prometheus_client import REGISTRY
 
-from taskapi import migrations
 from taskapi.app import create_app
 from taskapi.config import Config
-from tests.api import TEST_SECRET, make_token
-from tests.live import LiveServer, live_server
-from tests.postgres import Database, scratch_database
+from tests.api import make_token
+from tests.live import LiveServer, live_app
+from tests.postgres import Database
 
 REQUESTS = 60
 
@@ -29,20 +28,15 @@ def metrics_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def two_workers(database: Database, metrics_dir: Path) -> Iterator[LiveServer]:
-    with scratch_database(database.url) as url:
-        migrations.apply(url)
-        env = {
-            "DATABASE_URL": url,
-            "JWT_SECRET": TEST_SECRET,
-            "LOG_LEVEL": "WARNING",
-            "METRICS_ENABLED": "true",
-            "WEB_CONCURRENCY": "2",
-            # sync workers take one request at a time, so concurrent requests reach both processes
-            "WEB_THREADS": "1",
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        }
-        with live_server(env) as live:
-            yield live
+    with live_app(
+        database.url,
+        METRICS_ENABLED="true",
+        WEB_CONCURRENCY="2",
+        # sync workers take one request at a time, so concurrent requests reach both processes
+        WEB_THREADS="1",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+    ) as live:
+        yield live
 
 
 def sample(text: str, name: str, **labels: str) -> float:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from taskapi import migrations
-from tests.api import TEST_SECRET, make_token
-from tests.live import LiveServer, live_server
-from tests.postgres import Database, scratch_database
+from tests.api import make_token
+from tests.live import LiveServer, live_app
+from tests.postgres import Database
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # which checks run and what they accept, with the reasons
@@ -27,17 +26,8 @@ CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 
 @pytest.fixture(scope="module")
 def server(database: Database) -> Iterator[LiveServer]:
-    with scratch_database(database.url) as url:
-        migrations.apply(url)
-        env = {
-            "DATABASE_URL": url,
-            "JWT_SECRET": TEST_SECRET,
-            "LOG_LEVEL": "WARNING",
-            "METRICS_ENABLED": "true",
-            "CORS_ORIGINS": "https://app.example.com",
-        }
-        with live_server(env) as live:
-            yield live
+    with live_app(database.url, METRICS_ENABLED="true", CORS_ORIGINS="https://app.example.com") as live:
+        yield live
 
 
 def test_schemathesis_finds_no_failures(server: LiveServer, tmp_path: Path) -> None:

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from taskapi import migrations
-from tests.api import TEST_SECRET
 from tests.browser.chromium import find_chromium
-from tests.live import LiveServer, free_port, live_server
-from tests.postgres import Database, scratch_database
+from tests.live import LiveServer, free_port, live_app
+from tests.postgres import Database
 
 
 @pytest.fixture(scope="session")
@@ -32,13 +30,5 @@ def allowed_origin_port() -> int:
 
 @pytest.fixture(scope="session")
 def browser_server(database: Database, allowed_origin_port: int) -> Iterator[LiveServer]:
-    with scratch_database(database.url) as url:
-        migrations.apply(url)
-        env = {
-            "DATABASE_URL": url,
-            "JWT_SECRET": TEST_SECRET,
-            "LOG_LEVEL": "WARNING",
-            "CORS_ORIGINS": f"http://127.0.0.1:{allowed_origin_port}",
-        }
-        with live_server(env) as live:
-            yield live
+    with live_app(database.url, CORS_ORIGINS=f"http://127.0.0.1:{allowed_origin_port}") as live:
+        yield live
