@@ -22,7 +22,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: system venv ## serve the API; without DATABASE_URL, on a local cluster in .data/postgres
 	$(VENV)/bin/python -m taskapi serve
 
-test: system venv ## run the test suite against a real PostgreSQL
+test: system venv ## run the test suite against a real PostgreSQL (and real nginx, HAProxy, PgBouncer)
+	@scripts/system-packages test
 	$(VENV)/bin/python -m pytest -q
 
 lint: venv ## ruff (lint and format check) and mypy; any finding fails
