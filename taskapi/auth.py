@@ -17,6 +17,11 @@ log = logging.getLogger("taskapi.auth")
 # The header's `alg` picks the key source before anything is verified, and jwt.decode gets exactly
 # that one algorithm, so a JWKS public key can never be used as an HMAC secret (algorithm confusion).
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+# RFC 7518 3.2: an HMAC key at least as long as the hash; a shorter JWT_SECRET verifies HS256 only
+HMAC_MIN_SECRET_LENGTH = {"HS256": 32, "HS384": 48, "HS512": 64}
+# registered time claims (RFC 7519 4.1.4-6) are NumericDate: a JSON number, never a string
+_TIME_CLAIMS = ("exp", "nbf", "iat")
+_CACHE_HORIZON = 2**40  # seconds since 1970: tens of thousands of years
 JWKS_ALGORITHMS = frozenset(
     {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
 )
@@ -160,6 +165,9 @@ class TokenVerifier:
         if not secret and not jwks_url:
             raise ValueError("TokenVerifier needs a secret, a JWKS URL, or both")
         self._secret = secret or None
+        self._hmac_algorithms = frozenset(
+            alg for alg, length in HMAC_MIN_SECRET_LENGTH.items() if secret and len(secret) >= length
+        )
         self._jwks = _JwksCache(jwks_url, jwks_timeout, jwks_min_refetch_interval) if jwks_url else None
         self._issuer = issuer
         self._audience = audience
@@ -183,7 +191,7 @@ class TokenVerifier:
         if not isinstance(alg, str):  # a list or object here must not reach `in` on a set
             alg = None
         key: str | jwt.PyJWK
-        if alg in HMAC_ALGORITHMS and self._secret is not None:
+        if alg in self._hmac_algorithms and self._secret is not None:
             key = self._secret
         elif alg in JWKS_ALGORITHMS and self._jwks is not None:
             key = self._jwks.key_for(header.get("kid"), alg)
@@ -204,10 +212,18 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             message = next((m for t, m in _MESSAGES if isinstance(exc, t)), "token is invalid")
             raise AuthError(message) from None
+        _check_time_claims(claims)
         user_id = _user_id(claims)
-        if isinstance(claims["exp"], int | float):
-            self._verified.put(token, user_id, float(claims["exp"]), key)
+        # an absurd exp (1e400) is still a number; keep the cache's expiry a float that fits
+        self._verified.put(token, user_id, float(min(claims["exp"], _CACHE_HORIZON)), key)
         return user_id
+
+
+def _check_time_claims(claims: dict[str, Any]) -> None:
+    for name in _TIME_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise AuthError(f"token claim {name} must be a number (seconds since 1970)")
 
 
 def _user_id(claims: dict[str, Any]) -> str:
@@ -216,9 +232,15 @@ def _user_id(claims: dict[str, Any]) -> str:
         user_id = claims.get("user_id")
     if user_id is None:
         raise AuthError("token has no subject (sub) claim")
-    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID_LENGTH:
+    # printable: no NUL (PostgreSQL cannot store it), control characters or lone surrogates
+    if (
+        not isinstance(user_id, str)
+        or not user_id.strip()
+        or len(user_id) > MAX_USER_ID_LENGTH
+        or not user_id.isprintable()
+    ):
         raise AuthError(
-            f"token subject (sub) must be a non-empty string of at most {MAX_USER_ID_LENGTH} characters"
+            f"token subject (sub) must be non-empty printable text of at most {MAX_USER_ID_LENGTH} characters"
         )
     return user_id
 
