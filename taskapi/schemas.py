@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_lo
 from marshmallow.validate import Length, OneOf, Range
 
 from taskapi import recurrence
+from taskapi.zones import is_zone_name, zone_names
 
 PRIORITIES = ("high", "medium", "low")
 ANCHORS = ("due", "completion")
@@ -18,6 +19,7 @@ INT32 = Range(-(2**31), 2**31 - 1)
 # what Python's datetime and the database both hold, whatever the offset
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
 # RFC 3339 5.6 date-time only: Python would also take ISO week dates, basic format, +0100 or +01
+_ASCII_INTEGER = re.compile(r"^-?[0-9]{1,12}\Z")
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
 
 
@@ -75,11 +77,41 @@ class Timestamp(fields.AwareDateTime):
 
 
 class TimeZoneName(fields.String):
+    """A name from the IANA tz database (exactly as it spells it), listed in the OpenAPI document."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"enum": list(zone_names())}, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
-        if name not in recurrence.timezones():
+        if not is_zone_name(name):
             raise ValidationError("Must be an IANA time zone name such as Europe/Berlin or UTC.")
         return name
+
+
+class BoundedList(fields.List):
+    """A list whose length is checked before its items: a body of a million items gets one
+    message, not a million (and no million field calls)."""
+
+    def __init__(
+        self, inner: fields.Field, *, max_items: int, error: str, min_one: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(inner, validate=Length(1 if min_one else 0, max_items, error=error), **kwargs)
+        self.max_items, self.too_many = max_items, error
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if isinstance(value, list) and len(value) > self.max_items:
+            raise ValidationError(self.too_many)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryInteger(fields.Integer):
+    """An integer query parameter in ASCII digits (int() would also take "٥" or " 5_0 ")."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not (isinstance(value, str) and _ASCII_INTEGER.match(value)):
+            raise ValidationError("Must be a whole number written with the digits 0-9.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class RecurrenceRule(fields.String):
@@ -102,10 +134,11 @@ class TaskInput(Schema):
     description = Text(allow_none=True, load_default=None, validate=Length(max=2000))
     completed = StrictBoolean(load_default=False)
     priority = Choice(PRIORITIES, load_default="medium")
-    tags = fields.List(
+    tags = BoundedList(
         Text(trim=True, validate=Length(1, 50, error="Each tag must be 1 to 50 characters.")),
+        max_items=20,
+        error="At most 20 tags.",
         load_default=list,
-        validate=Length(max=20, error="At most 20 tags."),
     )
     due_date = Timestamp(allow_none=True, load_default=None)
     reminder_at = Timestamp(allow_none=True, load_default=None)
@@ -212,8 +245,11 @@ class QueryTimestamp(Timestamp):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class CommaSeparated(fields.List):
-    """`a,b,c` (or the parameter repeated) as a list of the inner field's values."""
+class CommaSeparated(BoundedList):
+    """`a,b,c` (or the parameter repeated) as a list of the inner field's values (at least one)."""
+
+    def __init__(self, inner: fields.Field, *, max_items: int, error: str) -> None:
+        super().__init__(inner, max_items=max_items, error=error, min_one=True)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
         parts = value if isinstance(value, list) else [value]
@@ -222,6 +258,9 @@ class CommaSeparated(fields.List):
         return super()._deserialize([v for part in parts for v in part.split(",")], attr, data, **kwargs)
 
 
+# the longest listing cursor the API issues: a title of 200 characters that each take 6 bytes of
+# JSON (control characters as \u001f), plus the id and MAC, in base64 (about 1,700 characters)
+MAX_CURSOR_LENGTH = 2048
 SORT_FIELDS = ("created_at", "updated_at", "due_date", "title", "priority", "position", "relevance")
 # the direction a person expects first: newest, most recently changed and most urgent first
 DESCENDING_BY_DEFAULT = ("created_at", "updated_at", "priority", "relevance")
@@ -235,18 +274,19 @@ class ListQuery(Schema):
 
     q = Text(trim=True, validate=Length(max=500, error="Must be at most 500 characters."))
     completed = QueryBoolean()
-    priority = CommaSeparated(Choice(PRIORITIES), validate=Length(min=1))
+    priority = CommaSeparated(Choice(PRIORITIES), max_items=10, error="Give 1 to 10 priorities.")
     tags = CommaSeparated(
         Text(trim=True, validate=Length(1, 50, error="Each tag must be 1 to 50 characters.")),
-        validate=Length(1, 20, error="Give 1 to 20 tags."),
+        max_items=20,
+        error="Give 1 to 20 tags.",
     )
     due_date_from = QueryTimestamp()
     due_date_to = QueryTimestamp()
     sort_by = fields.String(validate=OneOf(SORT_FIELDS, error=f"Must be one of: {', '.join(SORT_FIELDS)}."))
     sort_order = fields.String(validate=OneOf(("asc", "desc"), error="Must be asc or desc."))
-    limit = fields.Integer(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
-    offset = fields.Integer(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
-    cursor = fields.String(validate=Length(1, 500, error="Not a cursor of this API."))
+    limit = QueryInteger(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
+    offset = QueryInteger(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
+    cursor = fields.String(validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."))
 
     @validates_schema
     def check_combinations(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -277,7 +317,7 @@ class SyncQuery(Schema):
         unknown = RAISE
 
     cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
+    limit = QueryInteger(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
 
 
 class OccurrencesQuery(Schema):
@@ -286,7 +326,7 @@ class OccurrencesQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    count = fields.Integer(load_default=5, validate=Range(1, 50, error="Must be between 1 and 50."))
+    count = QueryInteger(load_default=5, validate=Range(1, 50, error="Must be between 1 and 50."))
 
 
 class RemindersQuery(Schema):
@@ -305,8 +345,26 @@ class RemindersQuery(Schema):
         return data
 
 
+# a problem stays small whatever the request: a body with 100,000 unknown fields gets 20 of them
+MAX_FIELDS_IN_PROBLEM = 20
+MAX_MESSAGES_PER_FIELD = 5
+
+
 def flatten_errors(messages: Any) -> dict[str, list[str]]:
-    """marshmallow's nested messages as {"field": ["message", ...]} (list items named by position)."""
+    """marshmallow's nested messages as {"field": ["message", ...]} (list items named by position),
+    at most MAX_FIELDS_IN_PROBLEM fields of at most MAX_MESSAGES_PER_FIELD messages each."""
+    flat = _flatten(messages)
+    shown = dict(list(flat.items())[:MAX_FIELDS_IN_PROBLEM])
+    for field, field_messages in shown.items():
+        if len(field_messages) > MAX_MESSAGES_PER_FIELD:
+            hidden = len(field_messages) - MAX_MESSAGES_PER_FIELD + 1
+            shown[field] = [*field_messages[: MAX_MESSAGES_PER_FIELD - 1], f"... and {hidden} more."]
+    if len(flat) > len(shown):
+        shown.setdefault("body", []).append(f"... and {len(flat) - len(shown)} more fields with errors.")
+    return shown
+
+
+def _flatten(messages: Any) -> dict[str, list[str]]:
     if not isinstance(messages, dict):
         return {"body": [str(m) for m in (messages if isinstance(messages, list) else [messages])]}
     flat: dict[str, list[str]] = {}
