@@ -44,7 +44,7 @@ def _message(record: logging.LogRecord) -> str:
 def _text(value: object) -> str:
     try:
         return str(value)
-    except Exception:  # noqa: BLE001 - a log line must not fail on a broken __str__
+    except Exception:  # a log line must not fail on a broken __str__
         return f"<unprintable {type(value).__name__}>"
 
 
