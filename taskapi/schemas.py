@@ -106,7 +106,7 @@ class BoundedList(fields.List):
 
 
 class QueryInteger(fields.Integer):
-    """An integer query parameter in ASCII digits (int() would also take Arabic-Indic or fullwidth digits, or " 5_0 ")."""
+    """An integer query parameter in ASCII digits (int() also takes Arabic-Indic digits or " 5_0 ")."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if not (isinstance(value, str) and _ASCII_INTEGER.match(value)):
