@@ -38,6 +38,15 @@ class TaskApp(falcon.App):
 
     db: Database
 
+    def add_route(self, uri_template: str, resource: object, **kwargs: Any) -> None:
+        """Every route that answers GET answers HEAD too, with the same status and headers (Falcon
+        sends no body for HEAD)."""
+        suffix = f"_{kwargs['suffix']}" if kwargs.get("suffix") else ""
+        get = getattr(resource, f"on_get{suffix}", None)
+        if get is not None and not hasattr(resource, f"on_head{suffix}"):
+            setattr(resource, f"on_head{suffix}", get)
+        super().add_route(uri_template, resource, **kwargs)
+
 
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
     db = Database(config)

@@ -193,7 +193,7 @@ def operation(
 
 def served_routes(app: falcon.App) -> Iterator[tuple[str, object, dict[str, Any]]]:
     """(URI template, resource, {HTTP method: responder}) for every route added with add_route;
-    Falcon's default responders (405, OPTIONS) are left out."""
+    Falcon's default responders (405, OPTIONS) and HEAD are left out."""
     stack = list(app._router._roots)
     while stack:
         node = stack.pop()
@@ -202,7 +202,8 @@ def served_routes(app: falcon.App) -> Iterator[tuple[str, object, dict[str, Any]
             responders = {
                 method: responder
                 for method, responder in node.method_map.items()
-                if getattr(responder, "__self__", None) is node.resource
+                # HEAD mirrors GET on every route; the document describes GET
+                if getattr(responder, "__self__", None) is node.resource and method != "HEAD"
             }
             yield node.uri_template, node.resource, responders
 
