@@ -51,7 +51,7 @@ class TaskApp(falcon.App):
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
     db = Database(config)
     queries = load_queries()
-    store = TaskStore(db, queries)
+    store = TaskStore(db, queries, max_tasks=config.max_tasks_per_user)
     idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
     retention = timedelta(days=config.tombstone_retention_days)
     sync_cursors = SyncCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))

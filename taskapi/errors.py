@@ -19,6 +19,7 @@ from taskapi.store import (
     IdempotencyKeyReused,
     InvalidTask,
     SyncCursorExpired,
+    TaskLimitReached,
     TaskNotFound,
     VersionMismatch,
 )
@@ -144,6 +145,17 @@ def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMis
     )
 
 
+def _task_limit(req: falcon.Request, resp: falcon.Response, ex: TaskLimitReached, params: Any) -> None:
+    render_problem(
+        req,
+        resp,
+        409,
+        f"This account keeps {ex.limit} tasks, the most it may; delete some to add more.",
+        type_="/problems/task-limit-reached",
+        limit=ex.limit,
+    )
+
+
 def _unauthorized(req: falcon.Request, resp: falcon.Response, ex: AuthError, params: Any) -> None:
     resp.set_header(
         "WWW-Authenticate",
@@ -188,5 +200,6 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(VersionMismatch, _version_mismatch)
     for error, handler in FIXED_PROBLEMS.items():
         app.add_error_handler(error, handler)
+    app.add_error_handler(TaskLimitReached, _task_limit)
     app.add_error_handler(AuthError, _unauthorized)
     app.add_error_handler(DatabaseUnavailable, _unavailable)

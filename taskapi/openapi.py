@@ -120,7 +120,11 @@ PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
     404: ("No such task (absent or another user's).", ()),
     405: ("Method not allowed on this path.", ("Allow",)),
     412: ("The task changed since the version in If-Match; `current` is the task now.", ("ETag",)),
-    409: ("A request with this Idempotency-Key is still in flight; retry shortly.", ()),
+    409: (
+        "A request with this Idempotency-Key is still in flight (retry shortly), or, on create, the "
+        "account keeps MAX_TASKS_PER_USER tasks already (`/problems/task-limit-reached`).",
+        (),
+    ),
     410: ("The sync cursor is older than the deletions kept: do a full sync (no cursor).", ()),
     413: ("The body is larger than MAX_BODY_BYTES.", ()),
     415: ("The body is not application/json.", ()),

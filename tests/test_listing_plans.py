@@ -198,7 +198,7 @@ def test_value_dependent_shapes_are_never_prepared_and_the_others_are(
     pool = Pool(
         Config(database_url=database.url, jwt_secret="x" * 32, db_pool_min_size=1, db_pool_max_size=1)
     )
-    store = TaskStore(pool, load_queries())
+    store = TaskStore(pool, load_queries(), max_tasks=100_000)
     try:
         for _ in range(8):  # past psycopg's prepare_threshold
             store.list(heavy_user, ListFilter(), Sort("created_at", True), limit=5)

@@ -6,6 +6,7 @@ from taskapi.store.errors import (
     InvalidTask,
     StoreError,
     SyncCursorExpired,
+    TaskLimitReached,
     TaskNotFound,
     VersionMismatch,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "SyncCursorExpired",
     "SyncStore",
     "TaskChange",
+    "TaskLimitReached",
     "TaskNotFound",
     "TaskStore",
     "VersionMismatch",

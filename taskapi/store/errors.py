@@ -47,6 +47,14 @@ def invalid_from_constraint(constraint: str | None) -> InvalidTask | None:
     return InvalidTask({field[0]: [field[1]]}) if field else None
 
 
+class TaskLimitReached(StoreError):
+    """The user already keeps the most tasks one user may (`limit`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("task limit reached")
+        self.limit = limit
+
+
 class IdempotencyKeyInUse(StoreError):
     """Another request with this Idempotency-Key is still being processed."""
 

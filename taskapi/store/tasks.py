@@ -14,7 +14,13 @@ from uuid_utils.compat import uuid7
 from taskapi import recurrence
 from taskapi.db import Database
 from taskapi.store import listing
-from taskapi.store.errors import InvalidTask, TaskNotFound, VersionMismatch, invalid_from_constraint
+from taskapi.store.errors import (
+    InvalidTask,
+    TaskLimitReached,
+    TaskNotFound,
+    VersionMismatch,
+    invalid_from_constraint,
+)
 from taskapi.store.listing import After, ListFilter, Sort
 
 Row = dict[str, Any]
@@ -39,8 +45,9 @@ class ListPage:
 
 
 class TaskStore:
-    def __init__(self, db: Database, queries: Mapping[str, bytes]) -> None:
+    def __init__(self, db: Database, queries: Mapping[str, bytes], *, max_tasks: int) -> None:
         self._db = db
+        self._max_tasks = max_tasks
         # looked up here so a missing file fails at start-up, not on a request
         self._create = queries["tasks/create"]
         self._get = queries["tasks/get"]
@@ -53,8 +60,10 @@ class TaskStore:
 
     def create(self, user_id: str, fields: Mapping[str, Any]) -> Row:
         with self._db.connection() as conn, _constraints_as_invalid():
-            row = conn.execute(self._create, {**fields, "user_id": user_id, "id": uuid7()}).fetchone()
-        assert row is not None
+            params = {**fields, "user_id": user_id, "id": uuid7(), "max_tasks": self._max_tasks}
+            row = conn.execute(self._create, params).fetchone()
+        if row is None:
+            raise TaskLimitReached(self._max_tasks)
         return row
 
     def get(self, user_id: str, task_id: UUID) -> Row:
