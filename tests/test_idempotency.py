@@ -6,11 +6,13 @@ import threading
 import uuid
 from datetime import timedelta
 
+import falcon.testing
 import pytest
 
 from taskapi.db import load_queries
 from taskapi.store import IdempotencyStore
 from tests.api import Api
+from tests.concurrency import race
 
 TASKS = "/api/v1/tasks"
 
@@ -143,24 +145,23 @@ def test_toggle_replay_repeats_the_next_occurrence_link(alice: Api) -> None:
 
 def test_many_threads_with_one_key_create_exactly_one_task(alice: Api) -> None:
     k, body, threads = key(), {"title": "once"}, 12
-    barrier, answers = threading.Barrier(threads), []
 
-    def attempt() -> None:
-        barrier.wait()
-        for _ in range(200):
+    def attempt(_: int) -> tuple[falcon.testing.Result, int]:
+        """The first answer that is not 409, and how many 409s (key in flight) came before it."""
+        for in_flight in range(200):
             result = post(alice, body, k)
             if result.status_code != 409:
-                answers.append(result)
-                return
+                return result, in_flight
+        raise AssertionError("still 409 after 200 attempts")
 
-    workers = [threading.Thread(target=attempt) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
+    outcome = race(threads, attempt)
+    answers = [answer for answer, _ in outcome.results]
     assert [a.status_code for a in answers] == [201] * threads
     assert len({a.json["id"] for a in answers}) == 1
     assert count(alice) == 1
+    assert outcome.most_in_flight > 1
+    # the key really was contended: some requests found the first one still in flight
+    assert sum(in_flight for _, in_flight in outcome.results) > 0
 
 
 def test_expired_keys_are_cleaned_up_and_can_be_used_again(

@@ -55,8 +55,17 @@ def test_stale_if_match_on_another_users_task_is_404_not_412(alice: Api, bob: Ap
     result = bob.request(
         "PATCH", f"/api/v1/tasks/{task['id']}", json={"title": "x"}, headers={"If-Match": '"9"'}
     )
+    absent = bob.request(
+        "PATCH",
+        "/api/v1/tasks/01a20000-0000-7000-8000-000000000000",
+        json={"title": "x"},
+        headers={"If-Match": '"9"'},
+    )
 
-    assert result.status_code == 404
+    assert result.status_code == absent.status_code == 404
+    assert "current" not in result.json  # a 412 would have shown alice's task
+    assert result.json["detail"] == absent.json["detail"]
+    assert alice.request("GET", f"/api/v1/tasks/{task['id']}").json == task
 
 
 def test_listing_shows_only_the_callers_tasks(alice: Api, bob: Api) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,26 +11,17 @@ import pytest
 
 from taskapi.app import TaskApp
 from taskapi.db import load_queries
+from tests.concurrency import race
 from tests.conftest import Api
 
 THREADS = 16
 
 
-def race(call: Callable[[], falcon.testing.Result]) -> list[falcon.testing.Result]:
-    """Run `call` from THREADS real threads released at the same moment."""
-    barrier = threading.Barrier(THREADS)
-    results: list[Any] = [None] * THREADS
-
-    def worker(index: int) -> None:
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+def race_all(call: Callable[[], falcon.testing.Result]) -> list[falcon.testing.Result]:
+    """Run `call` from THREADS real threads released at the same moment; they must overlap."""
+    outcome = race(THREADS, lambda _: call())
+    assert outcome.most_in_flight > 1
+    return outcome.results
 
 
 def successors(api: Api, task: dict[str, Any]) -> list[dict[str, Any]]:
@@ -51,8 +41,8 @@ def test_many_threads_completing_one_occurrence_create_exactly_one_successor(
 ) -> None:
     task = alice.create(due_date="2026-01-05T09:00:00+00:00", recurrence_rule="FREQ=DAILY")
     path = f"/api/v1/tasks/{task['id']}{suffix}"
-    results = race(lambda: alice.request(method, path, json=body))
-    assert sorted({r.status_code for r in results}) == [200]
+    results = race_all(lambda: alice.request(method, path, json=body))
+    assert [r.status_code for r in results] == [200] * THREADS
     created = successors(alice, task)
     assert [t["due_date"] for t in created] == ["2026-01-06T09:00:00+00:00"]
     # only one response announced it
@@ -67,7 +57,7 @@ def test_many_threads_completing_one_occurrence_create_exactly_one_successor(
 def test_racing_completions_of_the_successor_chain_stay_one_per_occurrence(alice: Api) -> None:
     task = alice.create(due_date="2026-01-05T09:00:00+00:00", recurrence_rule="FREQ=DAILY;COUNT=3")
     for _ in range(3):
-        race(lambda t=task: alice.request("PATCH", f"/api/v1/tasks/{t['id']}", json={"completed": True}))
+        race_all(lambda t=task: alice.request("PATCH", f"/api/v1/tasks/{t['id']}", json={"completed": True}))
         following = [t for t in successors(alice, task) if not t["completed"]]
         if not following:
             break
