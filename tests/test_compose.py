@@ -37,3 +37,9 @@ def test_nginx_and_the_api_share_one_body_limit() -> None:
 
     assert found["nginx"]["environment"]["MAX_BODY_BYTES"] == found["api"]["environment"]["MAX_BODY_BYTES"]
     assert found["nginx"]["depends_on"]["api"]["condition"] == "service_healthy"
+
+
+def test_no_instructions_publish_gunicorns_port_to_clients() -> None:
+    for name in ("README.md", "docs/deploy.md", "Dockerfile", "docker-compose.yml"):
+        text = (ROOT / name).read_text()
+        assert "-p 8000:8000" not in text and '"8000:8000"' not in text, name
