@@ -21,6 +21,8 @@ from taskapi.logs import JsonFormatter
 
 _config = load_config_or_exit()  # a bad setting stops here, in the master, with one line
 
+# 127.0.0.1:8000 unless BIND/PORT say otherwise; clients reach it only through nginx
+# (docs/deploy.md): once a request has started, gunicorn reads it with no deadline
 bind = _config.bind
 workers = _config.workers
 threads = _config.threads

@@ -19,7 +19,7 @@ from taskapi.cursors import CursorCodec as ListCursorCodec
 from taskapi.db import Database, load_queries
 from taskapi.logs import configure_logging
 from taskapi.metrics import MetricsEndpoint, RequestMetrics
-from taskapi.middleware import BearerAuth, BodyLimit, RequestContext
+from taskapi.middleware import BearerAuth, RequestBody, RequestContext
 from taskapi.openapi import build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health
@@ -66,10 +66,11 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app = TaskApp(
         middleware=[
             RequestContext(),
+            # before Cors: a preflight's body (if any) is read too, so its framing is checked
+            RequestBody(config.max_body_bytes),
             RequestMetrics(db.pool.get_stats),
             SecurityHeaders(config.hsts_seconds),
             *([Cors(config.cors_origins)] if config.cors_origins else []),
-            BodyLimit(config.max_body_bytes),
             BearerAuth(verifier),
         ]
     )
@@ -86,11 +87,9 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     if config.metrics_enabled:
         app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
     list_cursors = ListCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))
-    app.add_route("/api/v1/tasks", TaskCollection(store, config.max_body_bytes, idempotency, list_cursors))
-    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, config.max_body_bytes, idempotency))
-    app.add_route(
-        "/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, config.max_body_bytes, idempotency)
-    )
+    app.add_route("/api/v1/tasks", TaskCollection(store, idempotency, list_cursors))
+    app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, idempotency))
+    app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, idempotency))
     app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), sync_cursors, retention))
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))

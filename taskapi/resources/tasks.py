@@ -53,13 +53,12 @@ def task_location(task_id: UUID) -> str:
 
 
 class _TaskResource:
-    def __init__(self, store: TaskStore, max_body_bytes: int, idempotency: IdempotencyStore) -> None:
+    def __init__(self, store: TaskStore, idempotency: IdempotencyStore) -> None:
         self.store = store
-        self.max_body_bytes = max_body_bytes
         self.idempotency = idempotency
 
     def _body(self, req: falcon.Request) -> dict[str, Any]:
-        return read_json_object(req, self.max_body_bytes)
+        return read_json_object(req)
 
     @staticmethod
     def _send_task(resp: falcon.Response, row: dict[str, Any], status: int = 200) -> None:
@@ -111,10 +110,8 @@ class TaskCollection(_TaskResource):
         ),
     }
 
-    def __init__(
-        self, store: TaskStore, max_body_bytes: int, idempotency: IdempotencyStore, cursors: CursorCodec
-    ) -> None:
-        super().__init__(store, max_body_bytes, idempotency)
+    def __init__(self, store: TaskStore, idempotency: IdempotencyStore, cursors: CursorCodec) -> None:
+        super().__init__(store, idempotency)
         self.cursors = cursors
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
