@@ -13,12 +13,8 @@ import json
 import os
 import platform
 import random
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -34,6 +30,8 @@ from taskapi import migrations
 from taskapi.app import create_app
 from taskapi.auth import issue_dev_token
 from taskapi.config import Config
+from taskapi.devtools.gunicorn import Gunicorn
+from taskapi.devtools.gunicorn import gunicorn as serve
 from taskapi.localdb import LocalCluster, find_bindir
 from taskapi.seed import seed
 
@@ -160,39 +158,15 @@ def rss_mib(pid: int) -> float:
 
 
 @contextmanager
-def gunicorn(app: str, url: str, port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
-    """gunicorn as in production; yields the process and seconds from start to the first 200."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "JWT_SECRET": SECRET,
-        "BIND": f"127.0.0.1:{port}",
-        "LOG_LEVEL": "INFO",
-    }
-    logfile = tempfile.NamedTemporaryFile(prefix="taskapi-bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
-        cwd=ROOT,
-        env=env,
-        stdout=logfile,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"bench: gunicorn exited, see {logfile.name}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.02)
-        yield process, time.monotonic() - started
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        logfile.close()
+def gunicorn(app: str, url: str) -> Iterator[Gunicorn]:
+    """gunicorn as in production (INFO logs to a file kept for a post-mortem)."""
+    env = {"DATABASE_URL": url, "JWT_SECRET": SECRET, "LOG_LEVEL": "INFO"}
+    with tempfile.NamedTemporaryFile(
+        prefix="taskapi-bench-gunicorn-", suffix=".log", delete=False
+    ) as logfile:
+        log(f"gunicorn log: {logfile.name}")
+        with serve(env, app=app, output=logfile) as server:
+            yield server
 
 
 def ratio(ours: float, ceiling: float) -> str:
@@ -274,10 +248,10 @@ def main(argv: list[str] | None = None) -> None:
             def save() -> None:  # after every run: a late failure keeps what was measured
                 Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 
-            with gunicorn("taskapi.app:app", url, 18080) as (server, startup):
-                results["startup_seconds"] = round(startup, 3)
-                log(f"gunicorn answered /health {startup:.2f} s after start")
-                base = "http://127.0.0.1:18080"
+            with gunicorn("taskapi.app:app", url) as api:
+                server, base = api.process, api.base_url
+                results["startup_seconds"] = round(api.startup_seconds, 3)
+                log(f"gunicorn answered /health {api.startup_seconds:.2f} s after start")
                 results["rss_idle_mib"] = [round(rss_mib(p), 1) for p in worker_pids(server.pid)]
 
                 def run(scenario: str, conns: int, seconds: float) -> Figures:
@@ -319,9 +293,9 @@ def main(argv: list[str] | None = None) -> None:
                         except RuntimeError as exc:  # recorded, and the table shows no ceiling
                             row[f"pgbench_{mode}_error"] = str(exc)[-500:]
                         save()
-                with gunicorn("bench.hello:app", url, 18081):
+                with gunicorn("bench.hello:app", url) as hello_server:
                     hello = {
-                        c: wrk("http://127.0.0.1:18081", "hello", None, c, args.seconds) for c in connections
+                        c: wrk(hello_server.base_url, "hello", None, c, args.seconds) for c in connections
                     }
                 for row in rows:
                     row["hello"] = hello[row["connections"]].as_dict()

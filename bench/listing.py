@@ -19,7 +19,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from taskapi import migrations, seed  # noqa: E402
 from taskapi.auth import issue_dev_token  # noqa: E402
+from taskapi.devtools.gunicorn import gunicorn  # noqa: E402
 from taskapi.localdb import LocalCluster, find_bindir  # noqa: E402
 from taskapi.store import listing  # noqa: E402
 from taskapi.store.listing import After, ListFilter, Sort  # noqa: E402
@@ -72,12 +72,6 @@ CASES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def tool(name: str) -> str:
     path = shutil.which(name) or str(find_bindir() / name)
     if not Path(path).is_file():
@@ -95,30 +89,6 @@ def cluster() -> Iterator[str]:
     finally:
         local.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def gunicorn(database_url: str, secret: str, port: int, log: Path) -> Iterator[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": secret, "BIND": f"127.0.0.1:{port}"}
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "taskapi.app:app"]
-    with open(log, "wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{base}/health", timeout=1) as answer:
-                if answer.status == 200:
-                    break
-            if server.poll() is not None:
-                sys.exit("bench: gunicorn exited:\n" + log.read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def get_json(url: str, token: str) -> Any:
@@ -199,7 +169,11 @@ def main() -> None:
         heavy = seed.seed(url, users=args.users, tasks=args.tasks, heavy=args.heavy)
         rows = args.users * args.tasks + args.heavy
         print(f"seeded {rows} tasks in {time.monotonic() - started:.0f} s; heavy user {heavy}", flush=True)
-        with gunicorn(url, secret, free_port(), Path(scratch) / "gunicorn.log") as base:
+        with (
+            open(Path(scratch) / "gunicorn.log", "wb") as log,
+            gunicorn({"DATABASE_URL": url, "JWT_SECRET": secret}, output=log) as server,
+        ):
+            base = server.base_url
             bench = Bench(url, f"{base}/api/v1/tasks", heavy, issue_dev_token(secret, heavy), Path(scratch))
             print("\n" + HEADER)
             results = {(case.name, n): bench.run(case, n, args.duration) for case in cases for n in conns}

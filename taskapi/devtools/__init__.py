@@ -1,0 +1,1 @@
+"""Developer tools, apart from the service: the local cluster, seed data, a gunicorn launcher."""
