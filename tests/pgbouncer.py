@@ -52,8 +52,9 @@ def pgbouncer(
     upstream_url: str, *, pool_mode: str = "transaction", pool_size: int = 20, port: int | None = None
 ) -> Iterator[PgBouncer]:
     """PgBouncer in `pool_mode` with `pool_size` server connections per database/user, on `port`
-    (default: a free one), in front of the server of `upstream_url` (any of its databases), running as the `postgres` OS user under root
-    (it refuses root); stopped afterwards. Fails, never skips, when the binary is missing."""
+    (default: a free one), in front of the server of `upstream_url` (any of its databases), run
+    as the `postgres` OS user under root (it refuses root); stopped afterwards. Fails, never
+    skips, when the binary is missing."""
     if not PGBOUNCER.is_file():
         raise RuntimeError(f"{PGBOUNCER} not found: install it (apt-get install -y pgbouncer, or make test)")
     parts = urlsplit(upstream_url)
@@ -61,7 +62,9 @@ def pgbouncer(
     with postgres_reachable_tempdir() as folder:
         home = folder / "pgbouncer"
         home.mkdir()
-        _write_config(home, parts.hostname or "127.0.0.1", parts.port or 5432, port, pool_mode, pool_size, parts)
+        _write_config(
+            home, parts.hostname or "127.0.0.1", parts.port or 5432, port, pool_mode, pool_size, parts
+        )
         owner = _owner()
         if owner is not None:
             os.chown(home, owner.pw_uid, owner.pw_gid)
@@ -134,7 +137,9 @@ def _wait_until_ready(bouncer: PgBouncer, process: subprocess.Popen[bytes]) -> N
             return
         except psycopg.OperationalError as exc:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"pgbouncer did not accept connections in time: {exc}\n{bouncer.log()}") from exc
+                raise RuntimeError(
+                    f"pgbouncer did not accept connections in time: {exc}\n{bouncer.log()}"
+                ) from exc
         time.sleep(0.1)
 
 
