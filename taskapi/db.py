@@ -96,6 +96,8 @@ class Database:
 
     def __init__(self, config: Config) -> None:
         self._statement_timeout_ms = config.db_statement_timeout_ms
+        self._conninfo = config.database_url
+        self._connect_timeout = max(1, int(config.db_pool_timeout))
         self.pool: ConnectionPool[PooledConnection] = ConnectionPool(
             config.database_url,
             connection_class=PooledConnection,
@@ -110,7 +112,7 @@ class Database:
                 "row_factory": dict_row,
                 # off until the pooler check says they are safe (see `_check_pooler`)
                 "prepare_threshold": None,
-                "connect_timeout": max(1, int(config.db_pool_timeout)),
+                "connect_timeout": self._connect_timeout,
                 "application_name": "taskapi",
             },
             configure=self._configure,
@@ -119,8 +121,6 @@ class Database:
             name="taskapi",
         )
         self._opened = False
-        self._conninfo = config.database_url
-        self._connect_timeout = max(1, int(config.db_pool_timeout))
         # what every checked-out connection is set to: None (no prepared statements) until the
         # pooler check has run, for good when it found a pooler or when the setting is false
         self.prepare_threshold: int | None = None

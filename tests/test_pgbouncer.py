@@ -94,6 +94,18 @@ def test_prepared_statements_stay_on_directly_and_through_a_session_pooler(
     assert prepared, "psycopg prepared none of the listing's statements"
 
 
+def test_with_the_setting_false_nothing_is_checked_or_prepared(
+    config: Config, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="taskapi.db"),
+        app_at(replace(config, db_prepared_statements=False), database.url) as app,
+    ):
+        assert _prepared_statements(app) == []
+        assert app.db.prepare_threshold is None
+    assert not [r for r in caplog.records if "pooler" in r.getMessage()]
+
+
 def test_through_a_transaction_pooler_prepared_statements_are_off_with_one_log_line(
     config: Config, database: Database, transaction_pooler: PgBouncer, caplog: pytest.LogCaptureFixture
 ) -> None:
