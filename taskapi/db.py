@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from taskapi.config import Config
 from taskapi.metrics import DATABASE_ERRORS
+from taskapi.pooler import behind_transaction_pooler
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 log = logging.getLogger("taskapi.db")
@@ -22,6 +24,15 @@ log = logging.getLogger("taskapi.db")
 
 class DatabaseUnavailable(Exception):
     """No working connection could be had in time (the database is down or overloaded)."""
+
+
+class PreparedStatementMismatch(Exception):
+    """A server-side prepared statement was missing, already there, or another one: a bug of the
+    set-up (a transaction-mode pooler with prepared statements on), never an outage."""
+
+
+# The server-side prepared statements psycopg makes after this many runs of a statement.
+PREPARE_THRESHOLD = 5
 
 
 def load_queries(root: Path = SQL_DIR) -> dict[str, bytes]:
@@ -59,8 +70,14 @@ def _check_if_idle(conn: PooledConnection) -> None:
 
 # SQLSTATEs that mean "the database is not there right now", not "this request is wrong": connection
 # exceptions (08...), shutdown and crash recovery (57P01-57P03), too many connections, and a
-# statement cut off by statement_timeout (an overloaded server).
+# statement cut off by statement_timeout (an overloaded server). 08P01 is no outage: see below
+# (`connection()` checks for a mismatch first).
 _OUTAGE_STATES = ("08", "57P01", "57P02", "57P03", "53300", "57014")
+# A statement name that resolves to nothing, to something already there, or to a statement with
+# other parameters (protocol violation, 08P01): what prepared statements through a transaction
+# pooler do. Not an outage (retrying cannot help), and with equal parameter counts the wrong
+# statement would have run instead.
+_MISMATCH_STATES = ("08P01", "26000", "42P05")
 # A deadlock or serialization failure rolled the transaction back: nothing changed, and the same
 # request is likely to succeed when retried (so 503 + Retry-After, not a 500).
 _CONFLICT_STATES = ("40001", "40P01")
@@ -79,6 +96,8 @@ class Database:
 
     def __init__(self, config: Config) -> None:
         self._statement_timeout_ms = config.db_statement_timeout_ms
+        self._conninfo = config.database_url
+        self._connect_timeout = max(1, int(config.db_pool_timeout))
         self.pool: ConnectionPool[PooledConnection] = ConnectionPool(
             config.database_url,
             connection_class=PooledConnection,
@@ -91,9 +110,9 @@ class Database:
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
-                # None turns server-side prepared statements off (PgBouncer/Neon pooled endpoints)
-                "prepare_threshold": 5 if config.db_prepared_statements else None,
-                "connect_timeout": max(1, int(config.db_pool_timeout)),
+                # off until the pooler check says they are safe (see `_check_pooler`)
+                "prepare_threshold": None,
+                "connect_timeout": self._connect_timeout,
                 "application_name": "taskapi",
             },
             configure=self._configure,
@@ -102,6 +121,11 @@ class Database:
             name="taskapi",
         )
         self._opened = False
+        # what every checked-out connection is set to: None (no prepared statements) until the
+        # pooler check has run, for good when it found a pooler or when the setting is false
+        self.prepare_threshold: int | None = None
+        self._pooler_checked = not config.db_prepared_statements
+        self._pooler_check_lock = threading.Lock()
         # the connection of the enclosing `transaction()` block in this thread, if any
         self._current: ContextVar[psycopg.Connection[dict] | None] = ContextVar(
             f"taskapi_db_{id(self)}", default=None
@@ -113,6 +137,29 @@ class Database:
             "SELECT set_config('TimeZone', 'UTC', false), set_config('statement_timeout', %s, false)",
             (str(self._statement_timeout_ms),),
         )
+        self._check_pooler()
+
+    def _check_pooler(self) -> None:
+        """Once per worker, on its first working connection (so also when the database was down
+        at start-up): with DB_PREPARED_STATEMENTS=true, turn prepared statements on only when no
+        transaction-mode pooler is in front of the database. Until then they stay off."""
+        if self._pooler_checked or not self._pooler_check_lock.acquire(blocking=False):
+            return  # done, or another of the pool's threads is at it
+        try:
+            pooler = behind_transaction_pooler(self._conninfo, self._connect_timeout)
+        except psycopg.Error as exc:
+            log.info("pooler check failed (%s); prepared statements stay off until it succeeds", exc)
+            return
+        finally:
+            self._pooler_check_lock.release()
+        if pooler:
+            log.warning(
+                "DB_PREPARED_STATEMENTS=true, but DATABASE_URL leads to a transaction-mode pooler "
+                "(PgBouncer, a Neon -pooler endpoint): server-side prepared statements are off"
+            )
+        else:
+            self.prepare_threshold = PREPARE_THRESHOLD
+        self._pooler_checked = True
 
     def open(self) -> None:
         """Open the pool without waiting for the database (a worker starts even while it is down)."""
@@ -135,11 +182,17 @@ class Database:
         self.open()
         try:
             with self.pool.connection() as conn:
+                if conn.prepare_threshold != self.prepare_threshold:
+                    conn.prepare_threshold = self.prepare_threshold
                 yield conn
         except PoolTimeout as exc:
             DATABASE_ERRORS.labels("pool_timeout").inc()
             raise DatabaseUnavailable("no database connection available") from exc
-        except psycopg.OperationalError as exc:
+        except psycopg.DatabaseError as exc:
+            if exc.sqlstate in _MISMATCH_STATES:
+                raise self._mismatch(exc) from exc
+            if not isinstance(exc, psycopg.OperationalError):
+                raise
             if exc.sqlstate in _CONFLICT_STATES:
                 DATABASE_ERRORS.labels("conflict").inc()
                 raise DatabaseUnavailable("transaction conflict, rolled back") from exc
@@ -148,6 +201,16 @@ class Database:
             # the connection broke mid-request (restart, network): the pool discards it
             DATABASE_ERRORS.labels("connection_lost").inc()
             raise DatabaseUnavailable("database connection lost") from exc
+
+    def _mismatch(self, exc: psycopg.DatabaseError) -> PreparedStatementMismatch:
+        # whatever the cause, prepared statements are not safe here: off for the rest of this worker
+        self.prepare_threshold = None
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return PreparedStatementMismatch(
+            f"prepared statement mismatch (SQLSTATE {exc.sqlstate}: {first_line}): is a "
+            "transaction-mode pooler in front of the database with DB_PREPARED_STATEMENTS=true? "
+            "Prepared statements are now off in this worker"
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[dict]]:
@@ -167,7 +230,7 @@ class Database:
         self.open()
         try:
             with self.pool.connection(timeout=timeout) as conn:
-                conn.execute("SELECT 1")
+                conn.execute("SELECT 1", prepare=False)
             return True
         except (PoolTimeout, psycopg.Error):
             return False

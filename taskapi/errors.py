@@ -12,7 +12,7 @@ import orjson
 from marshmallow import ValidationError
 
 from taskapi.auth import AuthError
-from taskapi.db import DatabaseUnavailable
+from taskapi.db import DatabaseUnavailable, PreparedStatementMismatch
 from taskapi.schemas import flatten_errors, task_json
 from taskapi.store import (
     IdempotencyKeyInUse,
@@ -174,6 +174,12 @@ def _unavailable(req: falcon.Request, resp: falcon.Response, ex: DatabaseUnavail
     )
 
 
+def _mismatch(req: falcon.Request, resp: falcon.Response, ex: PreparedStatementMismatch, params: Any) -> None:
+    """A set-up bug, not an outage: 500 (retrying cannot help), and a log line naming the cause."""
+    log.error("%s", ex, extra=_who(req))
+    _server_error(req, resp)
+
+
 def _who(req: falcon.Request) -> dict[str, Any]:
     """The ids an error's log line carries (never the token or the body)."""
     return {
@@ -187,8 +193,12 @@ def _who(req: falcon.Request) -> dict[str, Any]:
 def _crash(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     if isinstance(ex, falcon.HTTPError):  # raised from a handler: keep its status
         raise ex
-    request_id = getattr(req.context, "request_id", None)
     log.error("unhandled error", exc_info=ex, extra=_who(req))
+    _server_error(req, resp)
+
+
+def _server_error(req: falcon.Request, resp: falcon.Response) -> None:
+    request_id = getattr(req.context, "request_id", None)
     render_problem(req, resp, 500, f"Something went wrong on our side. Quote request id {request_id}.")
 
 
@@ -203,3 +213,4 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(TaskLimitReached, _task_limit)
     app.add_error_handler(AuthError, _unauthorized)
     app.add_error_handler(DatabaseUnavailable, _unavailable)
+    app.add_error_handler(PreparedStatementMismatch, _mismatch)

@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
@@ -102,15 +102,18 @@ def live_server(
 
 
 @contextmanager
-def live_app(server_url: str, **env: str) -> Iterator[LiveServer]:
+def live_app(
+    server_url: str, route: Callable[[str], str] = lambda url: url, **env: str
+) -> Iterator[LiveServer]:
     """gunicorn with this repository's gunicorn.conf.py on a fresh, migrated database of the server
-    at `server_url`; `env` adds or overrides settings (LOG_LEVEL=WARNING keeps its pipe quiet)."""
+    at `server_url`, reached at `route(its URL)` (e.g. through a pooler); `env` adds or overrides
+    settings (LOG_LEVEL=WARNING keeps its pipe quiet)."""
     from taskapi import migrations
     from tests.api import TEST_SECRET
     from tests.postgres import scratch_database
 
     with scratch_database(server_url) as url:
         migrations.apply(url)
-        settings = {"DATABASE_URL": url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
+        settings = {"DATABASE_URL": route(url), "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
         with live_server(settings) as live:
             yield live
