@@ -1,6 +1,6 @@
 """`python -m bench` (make bench): taskapi under wrk beside its two ceilings, on a throwaway PostgreSQL.
 
-Starts a local PostgreSQL cluster (durable, as in production), seeds it with taskapi.seed, starts
+Starts a local PostgreSQL cluster (durable, as in production), seeds it with taskapi.devtools.seed, starts
 gunicorn with the repository's gunicorn.conf.py, warms up, then runs every scenario at each
 connection count with wrk; runs the same SQL through pgbench (prepared and simple protocol) and a
 Falcon hello-world under the same gunicorn settings; prints a table and writes bench/results.json.
@@ -26,14 +26,14 @@ import psycopg
 
 from bench import capture
 from bench.loadgen import WRK_THREADS, Figures, pgbench, wrk
-from taskapi import migrations
 from taskapi.app import create_app
 from taskapi.auth import issue_dev_token
 from taskapi.config import Config
+from taskapi.db import migrations
 from taskapi.devtools.gunicorn import Gunicorn
 from taskapi.devtools.gunicorn import gunicorn as serve
-from taskapi.localdb import LocalCluster, find_bindir
-from taskapi.seed import seed
+from taskapi.devtools.localdb import LocalCluster, find_bindir
+from taskapi.devtools.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway server's

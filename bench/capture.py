@@ -17,7 +17,7 @@ import falcon.testing
 from psycopg import ClientCursor, Transaction
 from psycopg.pq import TransactionStatus
 
-from taskapi import db
+from taskapi.db import pool as db
 
 _recording: list[str] | None = None
 _NEW_ID = re.compile(r"(INSERT INTO tasks .*?VALUES \(\s*'[^']*',\s*)'[0-9a-f-]{32,36}'::uuid", re.S)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from taskapi.media import send_json
+from taskapi.http.media import send_json
 
 
 class Hello:

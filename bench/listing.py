@@ -1,7 +1,7 @@
 """Listing benchmark: `python bench/listing.py` (wrk against gunicorn, beside pgbench on the same SQL).
 
 Builds a throwaway PostgreSQL cluster (LocalCluster, durable=False) in a temporary folder,
-fills it with taskapi.seed (default 200 users x 1,000 tasks + one heavy user with 50,000),
+fills it with taskapi.devtools.seed (default 200 users x 1,000 tasks + one heavy user with 50,000),
 starts gunicorn exactly as in production (`gunicorn -c gunicorn.conf.py taskapi.app:app` with
 DATABASE_URL and JWT_SECRET), then for each case and concurrency runs `wrk` for --duration
 seconds as the heavy user, and pgbench on the very SQL the store sends for that case (-M
@@ -36,10 +36,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from taskapi import migrations, seed  # noqa: E402
 from taskapi.auth import issue_dev_token  # noqa: E402
+from taskapi.db import migrations  # noqa: E402
+from taskapi.devtools import seed  # noqa: E402
 from taskapi.devtools.gunicorn import gunicorn  # noqa: E402
-from taskapi.localdb import LocalCluster, find_bindir  # noqa: E402
+from taskapi.devtools.localdb import LocalCluster, find_bindir  # noqa: E402
 from taskapi.store import listing  # noqa: E402
 from taskapi.store.listing import After, ListFilter, Sort  # noqa: E402
 

@@ -28,7 +28,7 @@ def _database_url() -> str:
     """DATABASE_URL, or a local PostgreSQL cluster under .data/postgres, created and started here."""
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    from taskapi.localdb import LocalCluster, LocalClusterError
+    from taskapi.devtools.localdb import LocalCluster, LocalClusterError
 
     try:
         url = LocalCluster(DATA_DIR / "postgres").start()
@@ -39,7 +39,7 @@ def _database_url() -> str:
 
 
 def serve() -> None:
-    from taskapi import migrations
+    from taskapi.db import migrations
 
     os.environ["DATABASE_URL"] = _database_url()
     if not os.environ.get("JWT_SECRET") and not os.environ.get("JWT_JWKS_URL"):
@@ -57,8 +57,8 @@ def serve() -> None:
 
 
 def migrate(rollback: bool, everything: bool) -> None:
-    from taskapi import migrations
     from taskapi.config import load_config_or_exit
+    from taskapi.db import migrations
 
     url = os.environ.get("DATABASE_URL") or load_config_or_exit().database_url
     if rollback:

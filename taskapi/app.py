@@ -11,24 +11,24 @@ from typing import Any
 
 import falcon
 
-from taskapi import errors
 from taskapi.auth import TokenVerifier
-from taskapi.browser_headers import Cors, SecurityHeaders
 from taskapi.config import Config, load_config_or_exit
-from taskapi.cursors import CursorCodec as ListCursorCodec
+from taskapi.cursors.listing import CursorCodec as ListCursorCodec
+from taskapi.cursors.signer import cursor_key
+from taskapi.cursors.sync import CursorCodec as SyncCursorCodec
 from taskapi.db import Database, load_queries
+from taskapi.http import errors
+from taskapi.http.browser import Cors, SecurityHeaders
+from taskapi.http.middleware import BearerAuth, RequestBody, RequestContext
 from taskapi.logs import configure_logging
 from taskapi.metrics import MetricsEndpoint, RequestMetrics
-from taskapi.middleware import BearerAuth, RequestBody, RequestContext
-from taskapi.openapi import build_spec
+from taskapi.openapi.document import build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
-from taskapi.signing import cursor_key
 from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
-from taskapi.sync_cursor import CursorCodec as SyncCursorCodec
 
 API_VERSION = "1.0.0"
 

@@ -38,7 +38,7 @@ class Config:
     idempotency_key_ttl_hours: float = 24.0
     # how long tombstones are kept, and so how old a sync cursor may be
     tombstone_retention_days: float = 30.0
-    # signs listing and sync cursors; unset: derived from JWT_SECRET (see taskapi/signing.py)
+    # signs listing and sync cursors; unset: derived from JWT_SECRET (see taskapi/cursors/signer.py)
     cursor_secret: str | None = None
     # the most tasks one user may keep (completed ones count too); a create beyond it is 409
     max_tasks_per_user: int = 100_000

@@ -19,7 +19,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from taskapi.openapi import operation
+from taskapi.openapi.document import operation
 
 REQUESTS = Counter("taskapi_http_requests_total", "HTTP requests answered.", ["route", "method", "status"])
 LATENCY = Histogram(
@@ -47,7 +47,7 @@ def route_label(req: falcon.Request) -> str:
     if req.uri_template:
         return req.uri_template
     if req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
-        return "cors-preflight"  # answered before routing (taskapi/browser_headers.py)
+        return "cors-preflight"  # answered before routing (taskapi/http/browser.py)
     return "static" if req.path.startswith("/docs/assets/") else "unmatched"
 
 

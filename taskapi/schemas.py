@@ -9,8 +9,8 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
-from taskapi import recurrence
-from taskapi.zones import is_zone_name, zone_names
+from taskapi.domain import recurrence
+from taskapi.domain.zones import is_zone_name, zone_names
 
 PRIORITIES = ("high", "medium", "low")
 ANCHORS = ("due", "completion")
@@ -311,7 +311,7 @@ class ListQuery(Schema):
 
 
 class SyncQuery(Schema):
-    """Query parameters of GET /api/v1/sync (the cursor itself is checked by taskapi.sync_cursor)."""
+    """Query parameters of GET /api/v1/sync (the cursor itself is checked by taskapi.cursors.sync)."""
 
     class Meta:
         unknown = RAISE

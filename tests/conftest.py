@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 import falcon.testing
 import pytest
 
-from taskapi import migrations
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
+from taskapi.db import migrations
 from tests.api import TEST_SECRET, Api
 from tests.postgres import Database, throwaway_database
 

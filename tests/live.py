@@ -108,7 +108,7 @@ def live_app(
     """gunicorn with this repository's gunicorn.conf.py on a fresh, migrated database of the server
     at `server_url`, reached at `route(its URL)` (e.g. through a pooler); `env` adds or overrides
     settings (LOG_LEVEL=WARNING keeps its pipe quiet)."""
-    from taskapi import migrations
+    from taskapi.db import migrations
     from tests.api import TEST_SECRET
     from tests.postgres import scratch_database
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from taskapi.localdb import LocalCluster
+from taskapi.devtools.localdb import LocalCluster
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from taskapi import migrations
-from taskapi.localdb import LocalCluster
+from taskapi.db import migrations
+from taskapi.devtools.localdb import LocalCluster
 from tests.postgres import Database, postgres_reachable_tempdir
 
 

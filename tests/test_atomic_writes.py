@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from taskapi import recurrence
+from taskapi.domain import recurrence
 from tests.api import Api
 
 TASKS = "/api/v1/tasks"

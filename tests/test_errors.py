@@ -74,13 +74,13 @@ def test_a_crash_is_500_with_only_the_request_id_and_logged_once(
     crashing_client: falcon.testing.TestClient, alice: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
     headers = {"Authorization": f"Bearer {alice.token}", "X-Request-ID": "req-crash-1"}
-    with caplog.at_level(logging.ERROR, logger="taskapi.errors"):
+    with caplog.at_level(logging.ERROR, logger="taskapi.http.errors"):
         result = crashing_client.simulate_get("/api/v1/boom", headers=headers)
 
     assert result.status_code == 500
     assert result.json["request_id"] == "req-crash-1" and "req-crash-1" in result.json["detail"]
     assert "SELECT" not in result.text and "RuntimeError" not in result.text
-    errors = [r for r in caplog.records if r.name == "taskapi.errors"]
+    errors = [r for r in caplog.records if r.name == "taskapi.http.errors"]
     assert len(errors) == 1 and errors[0].exc_info is not None
     assert errors[0].__dict__["request_id"] == "req-crash-1"
 

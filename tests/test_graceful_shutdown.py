@@ -8,7 +8,7 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from taskapi import migrations
+from taskapi.db import migrations
 from tests.api import TEST_SECRET, make_token
 from tests.live import live_server
 from tests.postgres import Database, scratch_database

@@ -1,6 +1,6 @@
 """The listing's query plans on a realistic volume: an index serves every shape, prepared or not.
 
-One heavy user holds 50,000 tasks among 100,000 of other users (taskapi.seed, server-side). For
+One heavy user holds 50,000 tasks among 100,000 of other users (taskapi.devtools.seed, server-side). For
 every query shape the listing can produce, EXPLAIN must show no sequential scan of tasks and
 no sort of the user's whole set; shapes that psycopg prepares are also checked under the
 generic plan a prepared statement may switch to (plan_cache_mode = force_generic_plan).
@@ -19,10 +19,10 @@ import psycopg
 import pytest
 from psycopg import ClientCursor, sql
 
-from taskapi import seed
 from taskapi.config import Config
 from taskapi.db import Database as Pool
 from taskapi.db import load_queries
+from taskapi.devtools import seed
 from taskapi.store import After, ListFilter, Sort, TaskStore
 from taskapi.store import listing as shapes
 from tests.postgres import Database

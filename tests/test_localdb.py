@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from taskapi.localdb import LocalCluster
+from taskapi.devtools.localdb import LocalCluster
 from tests.postgres import postgres_reachable_tempdir
 
 

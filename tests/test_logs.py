@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from taskapi import migrations
 from taskapi.app import TaskApp
+from taskapi.db import migrations
 from tests.api import TEST_SECRET, Api, make_token
 from tests.live import live_server
 from tests.postgres import Database, scratch_database
@@ -49,7 +49,7 @@ def test_a_crash_logs_one_error_line_with_ids(
 
     task = alice.create()
     monkeypatch.setattr(app._router.find(f"/api/v1/tasks/{task['id']}")[0].store, "get", explode)
-    with caplog.at_level(logging.ERROR, logger="taskapi.errors"):
+    with caplog.at_level(logging.ERROR, logger="taskapi.http.errors"):
         result = alice.request("GET", f"/api/v1/tasks/{task['id']}", headers={"X-Request-ID": "crash-1"})
 
     assert result.status_code == 500 and "crash-1" in result.json["detail"]

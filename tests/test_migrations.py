@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from taskapi import migrations
+from taskapi.db import migrations
 from tests.postgres import Database, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,8 @@ import pytest
 
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
-from taskapi.db import PREPARE_THRESHOLD
-from taskapi.pooler import behind_transaction_pooler
+from taskapi.db.pool import PREPARE_THRESHOLD
+from taskapi.db.pooler import behind_transaction_pooler
 from tests.api import make_token
 from tests.live import LiveServer, free_port, live_app
 from tests.pgbouncer import PgBouncer, pgbouncer
@@ -185,7 +185,7 @@ def test_a_prepared_statement_mismatch_is_a_500_naming_the_cause_then_prepared_s
     sqlstate: str,
     sabotage: Callable[[psycopg.pq.abc.PGconn, list[dict[str, object]]], None],
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="taskapi.errors"), app_at(config, database.url) as app:
+    with caplog.at_level(logging.ERROR, logger="taskapi.http.errors"), app_at(config, database.url) as app:
         assert _prepared_statements(app)
         with app.db.pool.connection() as conn:  # the one connection, behind psycopg's back
             rows = conn.execute("SELECT name, parameter_types::text AS types FROM pg_prepared_statements")

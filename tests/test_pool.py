@@ -12,7 +12,8 @@ import pytest
 
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
-from taskapi.db import CHECK_AFTER_IDLE_SECONDS, DatabaseUnavailable
+from taskapi.db import DatabaseUnavailable
+from taskapi.db.pool import CHECK_AFTER_IDLE_SECONDS
 from tests.api import make_token
 
 AUTH = {"Authorization": f"Bearer {make_token('pool-user')}"}

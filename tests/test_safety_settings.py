@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from taskapi.config import ConfigError, load_config
-from taskapi.db import _is_outage
+from taskapi.db.pool import _is_outage
 
 BASE = {"DATABASE_URL": "postgresql://u@localhost/db", "JWT_SECRET": "s" * 32}
 

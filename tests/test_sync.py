@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from taskapi.cursors.sync import Cursor
 from taskapi.db import load_queries
 from taskapi.store import Position, SyncStore, TaskStore
-from taskapi.sync_cursor import Cursor
 from tests.api import Api
 
 SYNC = "/api/v1/sync"

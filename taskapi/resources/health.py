@@ -5,9 +5,9 @@ from __future__ import annotations
 import falcon
 
 from taskapi.db import Database
-from taskapi.errors import RETRY_AFTER_SECONDS
-from taskapi.media import send_json
-from taskapi.openapi import json_response, operation
+from taskapi.http.errors import RETRY_AFTER_SECONDS
+from taskapi.http.media import send_json
+from taskapi.openapi.document import json_response, operation
 
 PING_TIMEOUT_SECONDS = 0.5
 

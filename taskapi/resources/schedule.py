@@ -7,9 +7,9 @@ from uuid import UUID
 
 import falcon
 
-from taskapi import ical
-from taskapi.media import send_json
-from taskapi.openapi import TASK_EXAMPLE, json_response, operation, problems
+from taskapi.domain import ical
+from taskapi.http.media import send_json
+from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import OccurrencesQuery, RemindersQuery, task_json
 from taskapi.store import ScheduleStore
 

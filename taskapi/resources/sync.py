@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import falcon
 
-from taskapi.errors import ValidationProblem
-from taskapi.media import send_json
-from taskapi.openapi import TASK_EXAMPLE, json_response, operation, problems
+from taskapi.cursors.sync import Cursor, CursorCodec, CursorInvalid
+from taskapi.http.errors import ValidationProblem
+from taskapi.http.media import send_json
+from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import SyncQuery, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
 from taskapi.store.sync import START
-from taskapi.sync_cursor import Cursor, CursorCodec, CursorInvalid
 
 
 class Sync:

@@ -9,11 +9,11 @@ import falcon
 import orjson
 from marshmallow import ValidationError
 
-from taskapi.conditional import etag, if_match, not_modified
-from taskapi.cursors import CursorCodec, CursorError
-from taskapi.idempotency import fingerprint, idempotency_key, replay, saved_from
-from taskapi.media import read_json_object, send_json
-from taskapi.openapi import (
+from taskapi.cursors.listing import CursorCodec, CursorError
+from taskapi.http.conditional import etag, if_match, not_modified
+from taskapi.http.idempotency import fingerprint, idempotency_key, replay, saved_from
+from taskapi.http.media import read_json_object, send_json
+from taskapi.openapi.document import (
     TASK_EXAMPLE,
     TASK_INPUT_EXAMPLE,
     header_param,

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from taskapi import recurrence
 from taskapi.db import Database
+from taskapi.domain import recurrence
 from taskapi.store.errors import TaskNotFound
 
 Row = dict[str, Any]

@@ -11,8 +11,8 @@ from uuid import UUID
 import psycopg
 from uuid_utils.compat import uuid7
 
-from taskapi import recurrence
 from taskapi.db import Database
+from taskapi.domain import recurrence
 from taskapi.store import listing
 from taskapi.store.errors import (
     InvalidTask,

@@ -16,7 +16,7 @@ import falcon
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from taskapi.responses import (
+from taskapi.openapi.shapes import (
     HealthStatus,
     OccurrenceList,
     Problem,
@@ -57,7 +57,7 @@ TASK_INPUT_EXAMPLE = {
     for k in ("title", "description", "priority", "tags", "due_date", "reminder_at", "timezone")
 } | {"recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE,FR"}
 
-# what taskapi/conditional.py accepts: `*`, or ETags as the API sends them, comma-separated
+# what taskapi/http/conditional.py accepts: `*`, or ETags as the API sends them, comma-separated
 ETAG_LIST = {"type": "string", "pattern": r'^\s*(\*|(W/)?"\d{1,10}"(\s*,\s*(W/)?"\d{1,10}")*)\s*$'}
 REQUEST_HEADERS: dict[str, dict[str, Any]] = {
     "IfMatch": {

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Todo, vDuration, vRecur
 
-from taskapi import recurrence
+from taskapi.domain import recurrence
 
 PRODID = "-//taskapi//tasks//EN"
 PRIORITY = {"high": 1, "medium": 5, "low": 9}  # RFC 5545 3.8.1.9: 1-4 high, 5 medium, 6-9 low

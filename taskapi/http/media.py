@@ -9,7 +9,7 @@ import orjson
 
 
 def read_json_object(req: falcon.Request) -> dict[str, Any]:
-    """The body as a JSON object; RequestBody (taskapi/middleware.py) has read it, within the limit."""
+    """The body as a JSON object; RequestBody (taskapi/http/middleware.py) has read it, within the limit."""
     media_type = (req.content_type or "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise falcon.HTTPUnsupportedMediaType(description="Send the body as application/json.")

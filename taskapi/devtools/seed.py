@@ -1,9 +1,9 @@
-"""Test data: `python -m taskapi.seed --users N --tasks M --heavy 50000` fills DATABASE_URL fast.
+"""Test data: `python -m taskapi.devtools.seed --users N --tasks M --heavy 50000` fills DATABASE_URL fast.
 
 Every row is made inside PostgreSQL (one INSERT ... SELECT over generate_series per batch of
 users), so a few hundred thousand realistic tasks take seconds, not minutes. The ids are
 UUIDv7-shaped (their time part is the task's created_at), like the API's own. Prints the heavy
-user's id on stdout (progress goes to stderr), so `HEAVY=$(python -m taskapi.seed ...)` works.
+user's id on stdout (progress goes to stderr), so `HEAVY=$(python -m taskapi.devtools.seed ...)` works.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 
 import psycopg
 
-from taskapi import migrations
+from taskapi.db import migrations
 
 # One row per (user, n): a few random numbers drawn once (inner select: volatile, so never
 # flattened), then turned into a task. 70% have a due date, 25% are done, 60% a description,
@@ -90,7 +90,7 @@ def seed(database_url: str, *, users: int, tasks: int, heavy: int, prefix: str |
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m taskapi.seed", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m taskapi.devtools.seed", description=__doc__)
     parser.add_argument("--users", type=int, default=100, help="ordinary users (default 100)")
     parser.add_argument("--tasks", type=int, default=1000, help="tasks per ordinary user (default 1000)")
     parser.add_argument(
@@ -102,12 +102,12 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--users, --tasks and --heavy must be 0 or more")
     url = os.environ.get("DATABASE_URL")
     if not url:
-        sys.exit("taskapi.seed: set DATABASE_URL to the database to fill")
+        sys.exit("taskapi.devtools.seed: set DATABASE_URL to the database to fill")
     migrations.apply(url)
     started = time.monotonic()
     heavy_user = seed(url, users=args.users, tasks=args.tasks, heavy=args.heavy, prefix=args.prefix)
     rows = args.users * args.tasks + args.heavy
-    print(f"taskapi.seed: {rows} tasks in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    print(f"taskapi.devtools.seed: {rows} tasks in {time.monotonic() - started:.1f} s", file=sys.stderr)
     print(heavy_user)
 
 

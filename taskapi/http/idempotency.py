@@ -9,7 +9,7 @@ from typing import Any
 import falcon
 import orjson
 
-from taskapi.errors import ValidationProblem
+from taskapi.http.errors import ValidationProblem
 from taskapi.store import SavedResponse
 
 HEADER = "Idempotency-Key"

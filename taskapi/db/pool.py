@@ -15,10 +15,10 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from taskapi.config import Config
+from taskapi.db.pooler import behind_transaction_pooler
 from taskapi.metrics import DATABASE_ERRORS
-from taskapi.pooler import behind_transaction_pooler
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 log = logging.getLogger("taskapi.db")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from yoyo import get_backend, read_migrations
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def _backend(database_url: str) -> Any:  # yoyo is untyped

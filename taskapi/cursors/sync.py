@@ -7,7 +7,7 @@ import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from taskapi.signing import Signer
+from taskapi.cursors.signer import Signer
 from taskapi.store import Position
 
 _VERSION = 1

@@ -24,7 +24,7 @@ from taskapi.store import (
     VersionMismatch,
 )
 
-log = logging.getLogger("taskapi.errors")
+log = logging.getLogger("taskapi.http.errors")
 Handler = Callable[[falcon.Request, falcon.Response, Any, Any], None]
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "2"

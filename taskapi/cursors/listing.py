@@ -13,7 +13,7 @@ from uuid import UUID
 
 import orjson
 
-from taskapi.signing import Signer
+from taskapi.cursors.signer import Signer
 
 _VERSION = 1
 

@@ -1,0 +1,1 @@
+"""Opaque cursors handed to clients: one signer, one codec per kind (listing, sync)."""

@@ -1,0 +1,12 @@
+"""The database: the pool opened per worker, the SQL files, the pooler check and the migrations.
+Imports nothing of the web."""
+
+from taskapi.db.pool import (
+    SQL_DIR,
+    Database,
+    DatabaseUnavailable,
+    PreparedStatementMismatch,
+    load_queries,
+)
+
+__all__ = ["SQL_DIR", "Database", "DatabaseUnavailable", "PreparedStatementMismatch", "load_queries"]

@@ -1,0 +1,1 @@
+"""The HTTP edge: middleware, problem+json errors, media, conditional requests, idempotency, browsers."""
