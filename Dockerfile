@@ -1,6 +1,6 @@
 # taskapi image: a builder stage installs the pinned requirements into a venv; the runtime stage
 # copies that venv and the code only, and runs gunicorn as an unprivileged user.
-# Build: docker build -t taskapi .   Run: see docker-compose.yml and the README ("Operating taskapi").
+# Build: docker build -t taskapi .   Run: see docker-compose.yml and docs/operating.md.
 
 FROM python:3.11-slim AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
