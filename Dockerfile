@@ -1,6 +1,6 @@
 # taskapi image: a builder stage installs the pinned requirements into a venv; the runtime stage
 # copies that venv and the code only, and runs gunicorn as an unprivileged user.
-# Build: docker build -t taskapi .   Run: see docker-compose.yml and docs/deploy.md.
+# Build: docker build -t taskapi .   Run: see docker-compose.yml and docs/deploy.md and docs/operating.md.
 # gunicorn must never face clients itself: run it behind a buffering proxy (nginx with
 # docs/deploy/nginx.conf), on a private network, and never publish its port (-p/-P).
 

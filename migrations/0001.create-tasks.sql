@@ -1,4 +1,4 @@
--- The tasks table: every field of the contract plus the series bookkeeping recurrence needs.
+-- The tasks table: every field the API exposes plus the series bookkeeping recurrence needs.
 -- Every key starts with user_id, so every access path is scoped to one user (and the table
 -- can be distributed by user_id).
 

@@ -34,7 +34,7 @@ class Config:
     threads: int = 4
     hsts_seconds: int = 0
     metrics_enabled: bool = False
-    # how long a stored Idempotency-Key answer is replayed (the contract: at least 24 h)
+    # how long a stored Idempotency-Key answer is replayed (the API promises at least 24 h)
     idempotency_key_ttl_hours: float = 24.0
     # how long tombstones are kept, and so how old a sync cursor may be
     tombstone_retention_days: float = 30.0

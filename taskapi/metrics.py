@@ -76,7 +76,7 @@ class RequestMetrics:
 
 
 class MetricsEndpoint:
-    """GET /metrics in Prometheus' text format; keep it internal (see README, METRICS_ENABLED)."""
+    """GET /metrics in Prometheus' text format; keep it internal (docs/operating.md, METRICS_ENABLED)."""
 
     public = True  # Prometheus scrapes without a JWT
     openapi = {

@@ -30,7 +30,7 @@ def test_defaults_keep_keys_a_day_and_tombstones_thirty_days(env: pytest.MonkeyP
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("IDEMPOTENCY_KEY_TTL_HOURS", "23"),  # the contract promises at least 24 h
+        ("IDEMPOTENCY_KEY_TTL_HOURS", "23"),  # the API promises clients at least 24 h
         ("IDEMPOTENCY_KEY_TTL_HOURS", "soon"),
         ("TOMBSTONE_RETENTION_DAYS", "0"),
         ("CURSOR_SECRET", "too short"),
