@@ -13,9 +13,9 @@ import falcon
 
 from taskapi.auth import TokenVerifier
 from taskapi.config import Config, load_config_or_exit
-from taskapi.cursors.listing import CursorCodec as ListCursorCodec
+from taskapi.cursors.listing import ListingCursors
 from taskapi.cursors.signer import cursor_key
-from taskapi.cursors.sync import CursorCodec as SyncCursorCodec
+from taskapi.cursors.sync import SyncCursors
 from taskapi.db import Database, load_queries
 from taskapi.http import errors
 from taskapi.http.browser import Cors, SecurityHeaders
@@ -54,7 +54,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     store = TaskStore(db, queries, max_tasks=config.max_tasks_per_user)
     idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
     retention = timedelta(days=config.tombstone_retention_days)
-    sync_cursors = SyncCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))
+    sync_cursors = SyncCursors(cursor_key(config.cursor_secret, config.jwt_secret))
     schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
@@ -86,7 +86,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
     if config.metrics_enabled:
         app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
-    list_cursors = ListCursorCodec(cursor_key(config.cursor_secret, config.jwt_secret))
+    list_cursors = ListingCursors(cursor_key(config.cursor_secret, config.jwt_secret))
     app.add_route("/api/v1/tasks", TaskCollection(store, idempotency, list_cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, idempotency))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, idempotency))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_lo
 from marshmallow.validate import Length, OneOf, Range
 
 from taskapi.domain import recurrence
+from taskapi.domain.errors import Invalid
 from taskapi.domain.zones import is_zone_name, zone_names
 
 PRIORITIES = ("high", "medium", "low")
@@ -345,6 +347,27 @@ class RemindersQuery(Schema):
         return data
 
 
+# one instance each, made once: a schema instance deep-copies its fields when it is made
+TASK_INPUT = TaskInput()
+LIST_QUERY = ListQuery()
+SYNC_QUERY = SyncQuery()
+OCCURRENCES_QUERY = OccurrencesQuery()
+REMINDERS_QUERY = RemindersQuery()
+
+
+def load(schema: Schema, data: Any, *, partial: bool = False) -> dict[str, Any]:
+    """`data` through `schema`; what it breaks becomes Invalid, the API's one refusal."""
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        errors = flatten_errors(exc.messages)
+        # marshmallow keeps the error in a local of the frame it raised it from: error, traceback
+        # and frames (with the request's data) form a cycle that only the cyclic collector would
+        # free, much later; clearing the frames frees a hostile body's objects now
+        traceback.clear_frames(exc.__traceback__)
+    raise Invalid(errors)
+
+
 # a problem stays small whatever the request: a body with 100,000 unknown fields gets 20 of them
 MAX_FIELDS_IN_PROBLEM = 20
 MAX_MESSAGES_PER_FIELD = 5
@@ -392,5 +415,6 @@ __all__ = [
     "TaskInput",
     "TaskSchema",
     "flatten_errors",
+    "load",
     "task_json",
 ]

@@ -74,7 +74,7 @@ def test_a_malformed_chunked_body_gets_exactly_one_answer_then_the_connection_cl
         rest = read_until_closed(sock, buffer)
 
     assert reply.status == 400 and reply.headers["content-type"] == "application/problem+json"
-    assert "chunked encoding is malformed" in json.loads(reply.body)["detail"]
+    assert "chunked encoding is malformed" in json.loads(reply.body)["errors"]["body"][0]
     assert rest == b""  # no second answer, to this request or to the bytes after it
     assert task_count(server, auth) == 0
 

@@ -2,7 +2,8 @@
 
 A cursor carries the sort key and id of a page's last task. Its MAC covers the user and the
 listing's sort and filters, so a cursor that was altered, made up, or reused with another
-sort, other filters or by another user is refused (CursorError) before anything reaches SQL.
+sort, other filters or by another user is refused (Invalid, naming `cursor`) before anything
+reaches SQL.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from uuid import UUID
 import orjson
 
 from taskapi.cursors.signer import Signer
+from taskapi.domain.errors import Invalid
 
 _VERSION = 1
 
 
-class CursorError(ValueError):
-    """Not a cursor of this listing; str(e) is a message for the client."""
+def _refused(message: str) -> Invalid:
+    return Invalid({"cursor": [message]})
 
 
-class CursorCodec:
+class ListingCursors:
     def __init__(self, key: bytes) -> None:
         self._signer = Signer(key, "listing cursor v1")
 
@@ -35,13 +37,13 @@ class CursorCodec:
         """(key, task_id) of a cursor made by encode() for this user and listing."""
         payload = self._signer.unsign(user_id, cursor, listing)
         if payload is None:
-            raise CursorError(
+            raise _refused(
                 "Not a cursor of this listing: use next_cursor as given, with the same "
                 "sort and filters as the request that returned it."
             )
         version, value, task_hex = orjson.loads(payload)
         if version != _VERSION:
-            raise CursorError("This cursor is from an older version; start from the first page.")
+            raise _refused("This cursor is from an older version; start from the first page.")
         return _typed(value, key_type), UUID(hex=task_hex)
 
 
@@ -53,4 +55,4 @@ def _typed(value: Any, key_type: type) -> Any:
         return float(value)
     if isinstance(value, key_type) and not isinstance(value, bool):
         return value
-    raise CursorError("Not a cursor of this listing; use next_cursor as given.")
+    raise _refused("Not a cursor of this listing; use next_cursor as given.")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from taskapi.cursors.signer import Signer
+from taskapi.domain.errors import Invalid
 from taskapi.store import Position
 
 _VERSION = 1
@@ -15,6 +16,7 @@ _VERSION = 1
 _LAYOUT = struct.Struct(">BQQQQQ")
 _TEXT = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _CLOCK_SKEW = timedelta(minutes=5)
+_NOT_ISSUED = "Not a cursor issued by this API to this user; use the cursor of the last sync."
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,9 @@ class Cursor:
     issued_at: datetime
 
 
-class CursorInvalid(ValueError):
-    """Not a cursor this service issued to this user; str(e) says why, for the client."""
+class SyncCursors:
+    """Sync cursors for one key; a cursor this service did not issue to this user is Invalid."""
 
-
-class CursorCodec:
     def __init__(self, key: bytes) -> None:
         self._signer = Signer(key, "sync cursor v1")
 
@@ -41,13 +41,13 @@ class CursorCodec:
     def decode(self, user_id: str, text: str, now: datetime) -> Cursor:
         payload = self._signer.unsign(user_id, text) if _TEXT.match(text) else None
         if payload is None or len(payload) != _LAYOUT.size:
-            raise CursorInvalid(
-                "Not a cursor issued by this API to this user; use the cursor of the last sync."
+            raise Invalid(
+                {"cursor": ["Not a cursor issued by this API to this user; use the cursor of the last sync."]}
             )
         version, xid, seq, exempt_xid, exempt_seq, issued = _LAYOUT.unpack(payload)
         too_big = max(xid, seq, exempt_xid, exempt_seq) >= 2**63
         if version != _VERSION or too_big or issued > (now + _CLOCK_SKEW).timestamp():
-            raise CursorInvalid("Not a cursor issued by this API; use the cursor of the last sync.")
+            raise Invalid({"cursor": [_NOT_ISSUED]})
         return Cursor(
             Position(xid, seq), Position(exempt_xid, exempt_seq), datetime.fromtimestamp(issued, UTC)
         )

@@ -6,6 +6,8 @@ import re
 
 import falcon
 
+from taskapi.domain.errors import Invalid
+
 MAX_VERSION = 2**31 - 1
 _TAG = re.compile(r'^(?:W/)?"(\d{1,10})"$')
 
@@ -22,9 +24,7 @@ def _versions(header: str, name: str) -> list[int] | None:
     for tag in header.split(","):
         match = _TAG.match(tag.strip())
         if match is None:
-            raise falcon.HTTPBadRequest(
-                description=f'{name} must list ETags as the API sends them, e.g. "3" (or *).'
-            )
+            raise Invalid({name: ['Must list ETags as the API sends them, e.g. "3" (or *).']})
         version = int(match.group(1))
         # the version column is an int4: a bigger version can never match (and would break the query)
         if version <= MAX_VERSION:

@@ -9,15 +9,14 @@ from typing import Any
 
 import falcon
 import orjson
-from marshmallow import ValidationError
 
 from taskapi.auth import AuthError
 from taskapi.db import DatabaseUnavailable, PreparedStatementMismatch
-from taskapi.schemas import flatten_errors, task_json
+from taskapi.domain.errors import Invalid
+from taskapi.schemas import task_json
 from taskapi.store import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
-    InvalidTask,
     SyncCursorExpired,
     TaskLimitReached,
     TaskNotFound,
@@ -61,36 +60,18 @@ def serialize_http_error(req: falcon.Request, resp: falcon.Response, error: falc
         404: f"There is nothing at {req.path}.",
         405: f"{req.method} is not allowed on {req.path}; see the Allow header.",
     }.get(code, HTTPStatus(code).phrase + ".")
-    extra = getattr(error, "problem_extra", {})
-    render_problem(req, resp, code, detail, type_=extra.pop("type", "about:blank"), **extra)
+    # a 400 Falcon or the server raised itself still names what was wrong, as every 400 does
+    extra: dict[str, Any] = {"errors": {"request": [detail]}} if code == 400 else {}
+    render_problem(req, resp, code, detail, **extra)
 
 
-class ValidationProblem(falcon.HTTPBadRequest):
-    """400 with the per-field messages a form can show next to its inputs."""
-
-    def __init__(self, errors: dict[str, list[str]], detail: str = "The request has invalid fields.") -> None:
-        super().__init__(description=detail)
-        self.problem_extra = {"type": "/problems/validation-error", "errors": errors}
-
-
-def _validation(req: falcon.Request, resp: falcon.Response, ex: ValidationError, params: Any) -> None:
-    errors = flatten_errors(ex.messages)
+def _invalid(req: falcon.Request, resp: falcon.Response, ex: Invalid, params: Any) -> None:
+    """Every 400 about the request's content: the fields, parameters or headers and what each breaks."""
     render_problem(
         req,
         resp,
         400,
-        "The request has invalid fields: " + ", ".join(errors) + ".",
-        type_="/problems/validation-error",
-        errors=errors,
-    )
-
-
-def _invalid_task(req: falcon.Request, resp: falcon.Response, ex: InvalidTask, params: Any) -> None:
-    render_problem(
-        req,
-        resp,
-        400,
-        "The task would break a rule: " + ", ".join(ex.errors) + ".",
+        "The request has invalid fields: " + ", ".join(ex.errors) + ".",
         type_="/problems/validation-error",
         errors=ex.errors,
     )
@@ -191,8 +172,7 @@ def _who(req: falcon.Request) -> dict[str, Any]:
 
 
 def _crash(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
-    if isinstance(ex, falcon.HTTPError):  # raised from a handler: keep its status
-        raise ex
+    # Falcon's HTTPError never gets here: its own handler is the more specific one
     log.error("unhandled error", exc_info=ex, extra=_who(req))
     _server_error(req, resp)
 
@@ -205,8 +185,7 @@ def _server_error(req: falcon.Request, resp: falcon.Response) -> None:
 def install(app: falcon.App) -> None:
     app.set_error_serializer(serialize_http_error)
     app.add_error_handler(Exception, _crash)
-    app.add_error_handler(ValidationError, _validation)
-    app.add_error_handler(InvalidTask, _invalid_task)
+    app.add_error_handler(Invalid, _invalid)
     app.add_error_handler(VersionMismatch, _version_mismatch)
     for error, handler in FIXED_PROBLEMS.items():
         app.add_error_handler(error, handler)

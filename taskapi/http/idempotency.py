@@ -9,7 +9,7 @@ from typing import Any
 import falcon
 import orjson
 
-from taskapi.http.errors import ValidationProblem
+from taskapi.domain.errors import Invalid
 from taskapi.store import SavedResponse
 
 HEADER = "Idempotency-Key"
@@ -23,10 +23,7 @@ def idempotency_key(req: falcon.Request) -> str | None:
     if key is None:
         return None
     if not _KEY.match(key):
-        raise ValidationProblem(
-            {HEADER: ["Must be 1 to 255 printable ASCII characters, e.g. a UUID."]},
-            f"The {HEADER} header is invalid.",
-        )
+        raise Invalid({HEADER: ["Must be 1 to 255 printable ASCII characters, e.g. a UUID."]})
     return key
 
 

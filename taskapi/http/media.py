@@ -7,6 +7,8 @@ from typing import Any
 import falcon
 import orjson
 
+from taskapi.domain.errors import Invalid
+
 
 def read_json_object(req: falcon.Request) -> dict[str, Any]:
     """The body as a JSON object; RequestBody (taskapi/http/middleware.py) has read it, within the limit."""
@@ -15,13 +17,13 @@ def read_json_object(req: falcon.Request) -> dict[str, Any]:
         raise falcon.HTTPUnsupportedMediaType(description="Send the body as application/json.")
     data: bytes = req.context.body
     if not data.strip():
-        raise falcon.HTTPBadRequest(description="The request body is empty; send a JSON object.")
+        raise Invalid({"body": ["The request body is empty; send a JSON object."]})
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise falcon.HTTPBadRequest(description=f"The body is not valid JSON: {exc}.") from None
+        raise Invalid({"body": [f"Not valid JSON: {exc}."]}) from None
     if not isinstance(body, dict):
-        raise falcon.HTTPBadRequest(description="The body must be a JSON object.")
+        raise Invalid({"body": ["Must be a JSON object."]})
     return body
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import falcon
 
 from taskapi.auth import AuthError, TokenVerifier
+from taskapi.domain.errors import Invalid
 
 access_log = logging.getLogger("taskapi.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
@@ -72,9 +73,7 @@ class RequestBody:
         try:
             data = stream.read(self.max_bytes + 1)
         except Exception:  # the server's parser raises its own types for bad chunk framing
-            raise falcon.HTTPBadRequest(
-                description="The request body could not be read: its chunked encoding is malformed."
-            ) from None
+            raise Invalid({"body": ["Could not be read: its chunked encoding is malformed."]}) from None
         if len(data) > self.max_bytes:
             raise self._too_large()
         req.context.body = data

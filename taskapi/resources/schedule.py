@@ -10,7 +10,14 @@ import falcon
 from taskapi.domain import ical
 from taskapi.http.media import send_json
 from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
-from taskapi.schemas import OccurrencesQuery, RemindersQuery, task_json
+from taskapi.schemas import (
+    OCCURRENCES_QUERY,
+    REMINDERS_QUERY,
+    OccurrencesQuery,
+    RemindersQuery,
+    load,
+    task_json,
+)
 from taskapi.store import ScheduleStore
 
 PRIVATE = ["private", "no-cache"]
@@ -39,7 +46,7 @@ class Occurrences:
         self.store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        query = OccurrencesQuery().load(req.params)
+        query = load(OCCURRENCES_QUERY, req.params)
         dates = self.store.occurrences(req.context.user_id, task_id, query["count"])
         resp.cache_control = PRIVATE
         send_json(resp, {"items": dates})
@@ -63,7 +70,7 @@ class Reminders:
         self.store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        query = RemindersQuery().load(req.params)
+        query = load(REMINDERS_QUERY, req.params)
         rows = self.store.reminders(req.context.user_id, query["until"])
         resp.cache_control = PRIVATE
         send_json(resp, {"items": [task_json(row) for row in rows]})

@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import falcon
 
-from taskapi.cursors.sync import Cursor, CursorCodec, CursorInvalid
-from taskapi.http.errors import ValidationProblem
+from taskapi.cursors.sync import Cursor, SyncCursors
 from taskapi.http.media import send_json
 from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
-from taskapi.schemas import SyncQuery, task_json
+from taskapi.schemas import SYNC_QUERY, SyncQuery, load, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
 from taskapi.store.sync import START
 
@@ -39,20 +38,17 @@ class Sync:
         )
     }
 
-    def __init__(self, store: SyncStore, cursors: CursorCodec, retention: timedelta) -> None:
+    def __init__(self, store: SyncStore, cursors: SyncCursors, retention: timedelta) -> None:
         self.store = store
         self.cursors = cursors
         self.retention = retention
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        query = SyncQuery().load(req.params)
+        query = load(SYNC_QUERY, req.params)
         user_id, now = req.context.user_id, datetime.now(UTC)
         after, exempt = None, START
         if query["cursor"] is not None:
-            try:
-                cursor = self.cursors.decode(user_id, query["cursor"], now)
-            except CursorInvalid as exc:
-                raise ValidationProblem({"cursor": [str(exc)]}, "The cursor parameter is invalid.") from None
+            cursor = self.cursors.decode(user_id, query["cursor"], now)
             if cursor.issued_at < now - self.retention:
                 raise SyncCursorExpired()
             after, exempt = cursor.position, cursor.exempt

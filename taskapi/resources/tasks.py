@@ -7,9 +7,8 @@ from uuid import UUID
 
 import falcon
 import orjson
-from marshmallow import ValidationError
 
-from taskapi.cursors.listing import CursorCodec, CursorError
+from taskapi.cursors.listing import ListingCursors
 from taskapi.http.conditional import etag, if_match, not_modified
 from taskapi.http.idempotency import fingerprint, idempotency_key, replay, saved_from
 from taskapi.http.media import read_json_object, send_json
@@ -22,7 +21,7 @@ from taskapi.openapi.document import (
     operation,
     problems,
 )
-from taskapi.schemas import ListQuery, TaskInput, task_json
+from taskapi.schemas import LIST_QUERY, TASK_INPUT, ListQuery, load, task_json
 from taskapi.store import After, IdempotencyStore, ListFilter, Sort, TaskChange, TaskStore
 from taskapi.store.listing import SORT_KEY_TYPES
 
@@ -110,21 +109,18 @@ class TaskCollection(_TaskResource):
         ),
     }
 
-    def __init__(self, store: TaskStore, idempotency: IdempotencyStore, cursors: CursorCodec) -> None:
+    def __init__(self, store: TaskStore, idempotency: IdempotencyStore, cursors: ListingCursors) -> None:
         super().__init__(store, idempotency)
         self.cursors = cursors
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        query = ListQuery().load(req.params)
+        query = load(LIST_QUERY, req.params)
         user_id = req.context.user_id
         sort = Sort(query["sort_by"], descending=query["sort_order"] == "desc")
         listing = _listing_identity(query)
         after = None
         if "cursor" in query:
-            try:
-                key, task_id = self.cursors.decode(user_id, listing, query["cursor"], SORT_KEY_TYPES[sort.by])
-            except CursorError as exc:
-                raise ValidationError({"cursor": [str(exc)]}) from None
+            key, task_id = self.cursors.decode(user_id, listing, query["cursor"], SORT_KEY_TYPES[sort.by])
             after = After(key, task_id)
         filters = ListFilter(
             q=query["q"],
@@ -154,7 +150,7 @@ class TaskCollection(_TaskResource):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         body = self._body(req)
-        fields = TaskInput().load(body)
+        fields = load(TASK_INPUT, body)
         key = idempotency_key(req)
         with self.idempotency.claim(req.context.user_id, key, fingerprint(req, body)) as claim:
             if claim.replay is not None:
@@ -213,11 +209,11 @@ class TaskItem(_TaskResource):
         self._send_task(resp, row)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        fields = TaskInput().load(self._body(req))
+        fields = load(TASK_INPUT, self._body(req))
         self._send_change(resp, self.store.replace(req.context.user_id, task_id, fields, if_match(req)))
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        changes = TaskInput().load(self._body(req), partial=True)
+        changes = load(TASK_INPUT, self._body(req), partial=True)
         self._send_change(resp, self.store.patch(req.context.user_id, task_id, changes, if_match(req)))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:

@@ -3,7 +3,6 @@
 from taskapi.store.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
-    InvalidTask,
     StoreError,
     SyncCursorExpired,
     TaskLimitReached,
@@ -23,7 +22,6 @@ __all__ = [
     "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
     "IdempotencyStore",
-    "InvalidTask",
     "ListFilter",
     "ListPage",
     "Position",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from taskapi.domain.errors import Invalid
+
 
 class StoreError(Exception):
     """Base of every error the store raises on purpose."""
@@ -21,14 +23,6 @@ class VersionMismatch(StoreError):
         self.current = current
 
 
-class InvalidTask(StoreError):
-    """The task as it would be stored breaks a rule; `errors` maps field -> messages."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("invalid task")
-        self.errors = errors
-
-
 # CHECK constraints of migrations/0001, as the client should read them
 CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     "tasks_title_check": ("title", "Must be 1 to 200 characters and not blank."),
@@ -42,9 +36,9 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
 }
 
 
-def invalid_from_constraint(constraint: str | None) -> InvalidTask | None:
+def invalid_from_constraint(constraint: str | None) -> Invalid | None:
     field = CONSTRAINT_ERRORS.get(constraint or "")
-    return InvalidTask({field[0]: [field[1]]}) if field else None
+    return Invalid({field[0]: [field[1]]}) if field else None
 
 
 class TaskLimitReached(StoreError):

@@ -13,9 +13,9 @@ from uuid_utils.compat import uuid7
 
 from taskapi.db import Database
 from taskapi.domain import recurrence
+from taskapi.domain.errors import Invalid
 from taskapi.store import listing
 from taskapi.store.errors import (
-    InvalidTask,
     TaskLimitReached,
     TaskNotFound,
     VersionMismatch,
@@ -179,12 +179,12 @@ def _check_series(task: Mapping[str, Any]) -> None:
     try:
         recurrence.check_series(task["recurrence_rule"], task["due_date"], task["timezone"])
     except recurrence.RuleError as exc:
-        raise InvalidTask({"recurrence_rule": [_sentence(str(exc))]}) from None
+        raise Invalid({"recurrence_rule": [_sentence(str(exc))]}) from None
 
 
 @contextmanager
 def _constraints_as_invalid() -> Iterator[None]:
-    """A CHECK constraint the input broke becomes InvalidTask naming the field."""
+    """A CHECK constraint the input broke becomes Invalid naming the field."""
     try:
         yield
     except psycopg.errors.CheckViolation as exc:
