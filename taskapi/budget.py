@@ -2,29 +2,34 @@
 
 dateutil looks for a rule's next date in a loop that yields nothing until it finds one, so a
 budget checked between results cannot stop a rule that never matches. A `sys.settrace` hook sees
-every Python call (and generator resumption) of the thread it is installed in, dateutil's inner
-loop included, and raising from it ends the computation where it stands. Steps are counted, not
-seconds, so the same rule always gets the same answer. The hook is installed only while a
+every Python call (and generator resumption) of the thread it is installed in, and raising from
+it ends the computation where it stands. A call costs one step, or what the work it starts costs:
+a day set's days times the filters they go through, an hourly time set's size. Steps are counted,
+not seconds, so the same rule always gets the same answer. The hook is installed only while a
 computation runs and the previous trace function is restored afterwards; computations nest and
 share the outermost one's allowance.
 """
 
 from __future__ import annotations
 
+import calendar
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
+
+from dateutil.rrule import _iterinfo
 
 from taskapi.rules import RuleError
 
-# Calibration (python -m bench.recurrence): under the hook, dateutil costs 4 to 16 us of CPU a step
-# here, the dearest being a yearly rule whose 366-day filter runs per step, the cheapest a daily
-# or hourly one; 3000 steps are at most ~50 ms, i.e. ~60 steps per ms for the dearest rules.
-STEPS = 3_000
+# Calibration (rules that never match, one per FREQ and per costly part, run to the budget's end;
+# bench/recurrence.py for the hostile rules): with the weights below a step costs 0.2 to 1.2 us
+# of CPU under the hook here, i.e. 800 to 5000 steps a millisecond, so 40000 steps are at most
+# ~50 ms of CPU (and about 10 ms for the cheapest rules).
+STEPS = 40_000
 
 
 class TooCostly(RuleError):
@@ -43,11 +48,48 @@ class Meter:
     exhausted: bool = False
 
     def trace(self, frame: FrameType, event: str, arg: Any) -> None:
-        # the global hook only ever sees 'call' events; returning None traces no lines
-        self.used += 1
-        if self.used > self.limit:
+        # the global hook sees 'call' events only (returning None traces no lines); once spent,
+        # a meter an inner block put back stays quiet while the error unwinds
+        if self.exhausted:
+            return
+        weight = _WEIGHTS.get(frame.f_code, 1)
+        self.charge(weight(frame) if callable(weight) else weight)
+
+    def charge(self, steps: int) -> None:
+        if self.used + steps > self.limit:
             self.exhausted = True
             raise TooCostly()  # CPython removes the hook as the error leaves it
+        self.used += steps
+
+
+def _time_set(frame: FrameType) -> int:
+    rule = frame.f_locals["self"].rrule
+    return len(rule._byminute) * len(rule._bysecond)
+
+
+def _days(count: int) -> Callable[[FrameType], int]:
+    """A day set's weight: its days times the filters each goes through (the first one settles
+    most days, hence one less)."""
+
+    def weight(frame: FrameType) -> int:
+        rule = frame.f_locals["self"].rrule
+        filters = sum(1 for name in _FILTERS if getattr(rule, name))
+        return count * max(1, filters - 1)
+
+    return weight
+
+
+_FILTERS = ("_bymonth", "_byweekno", "_byweekday", "_bynweekday", "_bymonthday", "_byyearday", "_bysetpos")
+# dateutil's work between two calls: a period's days go through its filters in rrule._iter once
+# the period's day set is made, an hourly rule's time set is remade every hour
+_WEIGHTS: dict[CodeType, int | Callable[[FrameType], int]] = {
+    _iterinfo.ydayset.__code__: _days(366),
+    _iterinfo.mdayset.__code__: _days(31),
+    _iterinfo.wdayset.__code__: _days(14),
+    _iterinfo.ddayset.__code__: _days(10),
+    _iterinfo.htimeset.__code__: _time_set,
+    calendar.monthrange.__code__: 3,  # a huge INTERVAL makes dateutil count months one by one
+}
 
 
 @dataclass
