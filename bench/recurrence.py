@@ -86,6 +86,16 @@ def measure(compute: Callable[[], Any]) -> tuple[float, float, int, str]:
     return statistics.median(times), max(times), steps, answer
 
 
+def computations(rule: str, start: datetime, due: datetime, zone: str) -> list[Callable[[], Any]]:
+    """Validation, the preview and the rollover of one series."""
+    t = task(rule, start, due, zone)
+    return [
+        lambda: recurrence.check_series(rule, due, zone, start),
+        lambda: recurrence.preview(t, 50),
+        lambda: recurrence.next_due(t, due),
+    ]
+
+
 def main() -> None:
     print(f"budget: {budget.STEPS} steps; CPU ms median/max of {RUNS} runs")
     print(f"{'rule':22} {'validation':>28} {'preview':>28} {'rollover':>28}")
@@ -95,13 +105,8 @@ def main() -> None:
         except recurrence.RuleError as exc:
             print(f"{name:22} refused as written: {exc}")
             continue
-        t = task(rule, start, due, zone)
         cells = []
-        for compute in (
-            lambda: recurrence.check_series(rule, due, zone, start),
-            lambda: recurrence.preview(t, 50),
-            lambda: recurrence.next_due(t, due),
-        ):
+        for compute in computations(rule, start, due, zone):
             median, most, steps, answer = measure(compute)
             cells.append(f"{median:6.1f}/{most:6.1f} {steps:5d} {answer[:9]:>9}")
         print(f"{name:22} " + " ".join(cells))

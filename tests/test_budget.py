@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -24,9 +25,8 @@ def spin() -> None:
 def test_a_rule_that_finds_nothing_stops_at_the_budget_with_the_same_count_every_time() -> None:
     counts = []
     for _ in range(3):  # the first run also fills dateutil's and re's caches
-        with budget.observe() as seen, pytest.raises(budget.TooCostly):
-            with budget.metered():
-                spin()
+        with budget.observe() as seen, pytest.raises(budget.TooCostly), budget.metered():
+            spin()
         counts += seen
     assert counts[1] == counts[2] <= budget.STEPS
     assert counts[1] > budget.STEPS - 400  # it ran to the end of its allowance
@@ -38,10 +38,10 @@ def test_the_previous_trace_function_is_restored_and_nested_blocks_share_one_all
 
     sys.settrace(previous)
     try:
-        with budget.observe() as seen, pytest.raises(budget.TooCostly):
-            with budget.metered(1000):
-                with budget.metered():  # joins the outer 1000 steps
-                    spin()
+        # the inner block joins the outer one's 1000 steps
+        outer, inner = budget.metered(1000), budget.metered()
+        with budget.observe() as seen, pytest.raises(budget.TooCostly), outer, inner:
+            spin()
         assert sys.gettrace() is previous
     finally:
         sys.settrace(None)
@@ -49,11 +49,9 @@ def test_the_previous_trace_function_is_restored_and_nested_blocks_share_one_all
 
 
 def test_a_swallowed_exhaustion_still_ends_the_block_with_too_costly() -> None:
-    with pytest.raises(budget.TooCostly), budget.metered(500):
-        try:
-            spin()
-        except ValueError:  # TooCostly is a RuleError, a ValueError
-            pass
+    # TooCostly is a RuleError, a ValueError
+    with pytest.raises(budget.TooCostly), budget.metered(500), contextlib.suppress(ValueError):
+        spin()
 
 
 def test_the_budget_counts_only_its_own_thread() -> None:
@@ -118,4 +116,3 @@ def test_a_series_walked_from_a_later_start_gives_the_dates_of_the_whole_walk(ru
     for after in (start + timedelta(days=9), start + timedelta(days=3000, hours=5)):
         ours = recurrence.preview(_task(rule, start, after, zone), 21)[1:]
         assert ours == _plain(rule, start, zone, after, 20)
-
