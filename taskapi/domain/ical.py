@@ -67,7 +67,7 @@ def _todo(task: dict[str, Any]) -> Todo:
         todo.add("status", "NEEDS-ACTION")
     due = task["due_date"]
     if due is not None:
-        local = due.astimezone(UTC if task["timezone"] == "UTC" else ZoneInfo(task["timezone"]))
+        local = _local(due, task["timezone"])
         todo.add("due", local)
         if _heads_its_series(task):
             # a series needs a DTSTART to expand from; the open occurrence is where it stands now
@@ -76,6 +76,15 @@ def _todo(task: dict[str, Any]) -> Todo:
     if task["reminder_at"] is not None and not task["completed"]:
         todo.add_component(_alarm(task))
     return todo
+
+
+def _local(due: datetime, tz: str) -> datetime:
+    """DUE in the task's zone; in UTC for a date stored before series ended at recurrence.LATEST
+    that the zone cannot show (past the year 9999), so one such task cannot break the export."""
+    try:
+        return due.astimezone(UTC if tz == "UTC" else ZoneInfo(tz))
+    except OverflowError:
+        return due.astimezone(UTC)
 
 
 def _heads_its_series(task: dict[str, Any]) -> bool:

@@ -1,232 +1,67 @@
-"""RRULE recurrence: checking rules and expanding a series in the task's own time zone."""
+"""RRULE recurrence: expanding a series in the task's own time zone, within a step budget."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from itertools import islice
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rrulestr
+from taskapi.domain import budget
+from taskapi.domain.budget import TooCostly
+from taskapi.domain.rrule import (
+    RuleError,
+    dateutil_rule,
+    ical_utc,
+    normalize_rule,
+    parse_parts,
+    until_utc,
+)
 
-MAX_RULE_LENGTH = 500
-# how many instances a series is walked through from its first due date before we give up on
-# COUNT-exact expansion (an hourly series running for over a decade); see next_due
-MAX_SCAN = 100_000
-_LAST_YEAR = 9999
-_GREGORIAN_CYCLE_YEARS = 400  # weekdays, leap years and month lengths repeat every 400 years
-_FORBIDDEN_FREQ = {"SECONDLY", "MINUTELY"}
-_KNOWN_PARTS = {
-    "FREQ",
-    "UNTIL",
-    "COUNT",
-    "INTERVAL",
-    "BYSECOND",
-    "BYMINUTE",
-    "BYHOUR",
-    "BYDAY",
-    "BYMONTHDAY",
-    "BYYEARDAY",
-    "BYWEEKNO",
-    "BYMONTH",
-    "BYSETPOS",
-    "WKST",
-}
-_UNTIL = re.compile(r"^(\d{8})(?:T(\d{6})(Z?))?$")
-_POSITIVE = re.compile(r"^[1-9]\d{0,8}$")
-# RFC 5545 3.3.10 value ranges dateutil does not check itself (it then never matches)
-_RANGES = {
-    "BYSECOND": (0, 60, False),
-    "BYMINUTE": (0, 59, False),
-    "BYHOUR": (0, 23, False),
-    "BYMONTHDAY": (1, 31, True),
-    "BYYEARDAY": (1, 366, True),
-    "BYWEEKNO": (1, 53, True),
-    "BYMONTH": (1, 12, False),
-}
+# the latest due date the API takes (schemas.LATEST): a series ends before any date past it, so
+# every due date it stores can be shown in every time zone, UTC+14 included
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-class RuleError(ValueError):
-    """The rule is not acceptable; str(e) says why, for the client."""
-
-
-@lru_cache(maxsize=1)
-def timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def normalize_rule(text: str) -> str:
-    """The rule in canonical form (upper case, no `RRULE:` prefix); RuleError when malformed."""
-    rule = text.strip().upper()
-    if rule.startswith("RRULE:"):
-        rule = rule[len("RRULE:") :]
-    if len(rule) > MAX_RULE_LENGTH:
-        raise RuleError(f"must be at most {MAX_RULE_LENGTH} characters")
-    if not rule or any(c.isspace() for c in rule):
-        raise RuleError("must be a single RRULE such as FREQ=WEEKLY;BYDAY=MO,WE,FR")
-    parts: dict[str, str] = {}
-    for part in rule.split(";"):
-        name, sep, value = part.partition("=")
-        if not sep or not value:
-            raise RuleError(f"'{part}' is not NAME=VALUE")
-        if name == "DTSTART":
-            raise RuleError("must not carry its own DTSTART: the series starts at due_date")
-        if name not in _KNOWN_PARTS:
-            raise RuleError(f"unknown rule part '{name}'")
-        if name in parts:
-            raise RuleError(f"rule part '{name}' is given twice")
-        parts[name] = value
-    if "FREQ" not in parts:
-        raise RuleError("FREQ is required")
-    if parts["FREQ"] in _FORBIDDEN_FREQ:
-        raise RuleError(f"FREQ={parts['FREQ']} is not supported (at most hourly)")
-    if "UNTIL" in parts and "COUNT" in parts:
-        raise RuleError("UNTIL and COUNT must not both be given")
-    if "UNTIL" in parts and not _UNTIL.match(parts["UNTIL"]):
-        raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
-    for name in ("COUNT", "INTERVAL"):
-        if name in parts and not _POSITIVE.match(parts[name]):
-            raise RuleError(f"{name} must be a positive integer")
-    for name, (low, high, signed) in _RANGES.items():
-        for item in parts.get(name, "0" if low == 0 else str(low)).split(","):
-            number = item[1:] if signed and item[:1] in "+-" and len(item) > 1 else item
-            if not (number.isdigit() and low <= int(number) <= high):
-                sign = "±" if signed else ""
-                raise RuleError(f"{name} values must be {sign}{low} to {sign}{high}, not '{item}'")
-    if "UNTIL" in parts:
-        try:
-            until_utc(parts["UNTIL"], ZoneInfo("UTC"))
-        except ValueError:
-            raise RuleError(f"UNTIL '{parts['UNTIL']}' is not a real date or time") from None
-    if int(parts.get("COUNT", 1)) > MAX_SCAN:
-        raise RuleError(f"COUNT must be at most {MAX_SCAN}")
-    try:
-        _rrule(rule, datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")))
-    except RuleError:
-        raise
-    except (ValueError, TypeError, OverflowError, KeyError, IndexError) as exc:
-        raise RuleError(f"is not a valid RRULE: {exc}") from None
-    return rule
-
-
-def _rrule(rule: str, dtstart: datetime, *, shift_years: int = 0) -> rrule:
-    """dateutil's rrule from `dtstart` (aware, in the task's zone), so it expands in wall-clock time.
-
-    A floating UNTIL (no Z) is read as wall-clock time in the task's zone, a bare date as the end
-    of that day, and handed to dateutil in UTC, which it requires with an aware DTSTART.
-    `shift_years` (a multiple of 400) moves UNTIL along with a DTSTART moved by as much.
-    """
-    parts = []
-    for part in rule.split(";"):
-        name, _, value = part.partition("=")
-        if name == "UNTIL":
-            until = until_utc(value, dtstart.tzinfo)  # type: ignore[arg-type]
-            if shift_years:
-                until = until.replace(year=min(until.year + shift_years, _LAST_YEAR))
-            value = until.strftime("%Y%m%dT%H%M%SZ")
-        parts.append(f"{name}={value}")
-    result = rrulestr(";".join(parts), dtstart=dtstart)
-    if not isinstance(result, rrule):
-        raise RuleError("must be a single RRULE")
-    return result
-
-
-def until_utc(value: str, zone: ZoneInfo) -> datetime:
-    """An UNTIL value as an aware UTC moment (floating values read in `zone`)."""
-    match = _UNTIL.match(value)
-    if match is None:
-        raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
-    day, clock, utc = match.groups()
-    until = datetime.strptime(day + (clock or "235959"), "%Y%m%d%H%M%S")
-    return until.replace(tzinfo=UTC) if utc else until.replace(tzinfo=zone).astimezone(UTC)
-
-
-def check_series(rule: str, due: datetime, tz: str) -> None:
-    """RuleError when the rule, started at `due` in `tz`, never produces a date.
-
-    dateutil looks for a first date up to the year 9999, which takes seconds for an hourly rule
-    that can never match (BYMONTH=2;BYMONTHDAY=30). The calendar repeats every 400 years, so the
-    same question is asked about a start moved by whole 400-year cycles close to 9999: at most
-    about 400 years are searched, and a rule whose first date lies further out is refused too.
-    """
-    start = due.astimezone(ZoneInfo(tz))
-    cycles = max(0, (_LAST_YEAR - 2 * _GREGORIAN_CYCLE_YEARS - start.year) // _GREGORIAN_CYCLE_YEARS + 1)
-    shift = cycles * _GREGORIAN_CYCLE_YEARS
-    moved = start.replace(year=start.year + shift)
-    if next(iter(_rrule(rule, moved, shift_years=shift)), None) is None:
-        raise RuleError("never produces a date from due_date on")
-
-
-def _instances(rule: str, start: datetime, tz: str) -> Iterator[datetime]:
-    """The RFC 5545 recurrence set of a series first due at `start`, in UTC, oldest first.
-
-    DTSTART is always the first instance and counts towards COUNT, even when the rule itself
-    would not produce it (RFC 5545 3.8.5.3); dateutil leaves it out in that case. A duplicate
-    instance counts once (3.8.5.3).
-    Wall-clock times that do not exist (spring forward) take the offset before the switch, and
-    ambiguous ones (fall back) the first of the two: zoneinfo's fold=0 does exactly that.
-    """
-    count = _count(rule)
-    last = start.astimezone(UTC)
-    yield last
-    produced = 1
-    # COUNT is applied here, not by dateutil, so a duplicate does not use up an occurrence
-    for moment in _rrule(_without_count(rule), start.astimezone(ZoneInfo(tz))):
-        instant = moment.astimezone(UTC)
-        # DTSTART itself (dateutil gives it again, without its microseconds), and a wall-clock
-        # time that lands on an instant already given (02:00 on a spring-forward day is 03:00)
-        if instant <= last:
-            continue
-        if count is not None and produced >= count:
-            return
-        produced += 1
-        last = instant
-        yield instant
-
-
-def _following(rule: str, start: datetime, tz: str, after: datetime) -> Iterator[datetime]:
-    """The series' instances strictly after `after`.
-
-    Walking from the series' first due date keeps COUNT and INTERVAL exact; a series without COUNT
-    walked past MAX_SCAN instances (an hourly one running for over a decade) is expanded again
-    from `after` instead, so a due date moved far ahead cannot make a request walk for minutes.
-    """
-    instances = _instances(rule, start, tz)
-    for index, moment in enumerate(instances):
-        if moment > after:
-            yield moment
-            yield from instances
-            return
-        if index >= MAX_SCAN and _count(rule) is None:
-            yield from (m for m in _instances(rule, after, tz) if m > after)
-            return
+def check_series(rule: str, due: datetime, tz: str, start: datetime | None = None) -> None:
+    """RuleError when the series first due at `start` (default: `due`) has no date from `due` on,
+    or when finding its next date after `due` (what completing the task does) runs out of steps."""
+    with budget.metered():
+        # the rule's own dates: DTSTART, always an instance, proves nothing about the rule
+        dates = _following(rule, start or due, tz, due - timedelta(microseconds=1), with_start=False)
+        first = next(dates, None)
+        if first is None:
+            raise RuleError("never produces a date from due_date on")
+        if first <= due:
+            next(dates, None)
 
 
 def next_due(task: dict, completed_at: datetime) -> datetime | None:
-    """The due date of the occurrence after `task`, or None when the series is exhausted.
+    """The due date of the occurrence after `task`, or None when the series is exhausted;
+    TooCostly when finding it runs out of steps.
 
-    anchor "due": the rule's next date strictly after the task's due date, expanded from the
-    series' first due date so COUNT and UNTIL hold across the whole series.
+    anchor "due": the rule's next date strictly after the task's due date, in the series
+    expanded from its first due date (so INTERVAL and UNTIL hold across the whole series).
     anchor "completion": the rule restarted on the day of completion at the due date's time of
-    day, its first date after that; COUNT is checked against the occurrence number.
+    day, its first date after that. Either way COUNT is checked against the occurrence number.
     """
     rule, tz, due = task["recurrence_rule"], task["timezone"], task["due_date"]
-    if task["recurrence_anchor"] == "completion":
-        count = _count(rule)
-        if count is not None and task["occurrence"] >= count:
-            return None
-        zone = ZoneInfo(tz)
-        wall_clock = due.astimezone(zone).time()
-        start = datetime.combine(completed_at.astimezone(zone).date(), wall_clock, tzinfo=zone)
-        nxt = _rrule(_without_count(rule), start).after(start, inc=False)
-        return nxt.astimezone(UTC) if nxt else None
-    return next(_following(rule, task["series_start"], tz, due), None)
+    count = _count(rule)
+    if count is not None and task["occurrence"] >= count:
+        return None
+    with budget.metered():
+        if task["recurrence_anchor"] == "completion":
+            zone = ZoneInfo(tz)
+            wall_clock = _local(due, zone).time()
+            start = _utc(datetime.combine(_local(completed_at, zone).date(), wall_clock, tzinfo=zone))
+            return None if start is None else next(_following(rule, start, tz, start), None)
+        return next(_following(rule, task["series_start"], tz, due), None)
 
 
 def preview(task: dict, count: int) -> list[datetime]:
-    """Up to `count` due dates of the series from the task's own due date, creating nothing.
+    """Up to `count` due dates of the series from the task's own due date, creating nothing;
+    those found within the step budget when finding them all would take more.
 
     For the completion anchor each occurrence is assumed completed on its due date.
     """
@@ -236,34 +71,121 @@ def preview(task: dict, count: int) -> list[datetime]:
     dates = [due.astimezone(UTC)]
     if not task["recurrence_rule"]:
         return dates
-    if task["recurrence_anchor"] == "due":
-        following = _following(task["recurrence_rule"], task["series_start"], task["timezone"], due)
-        return dates + list(islice(following, count - 1))
+    try:
+        with budget.metered():
+            if task["recurrence_anchor"] == "due":
+                _preview_due(task, count, dates)
+            else:
+                _preview_completion(task, count, dates)
+    except TooCostly:
+        pass
+    return dates
+
+
+def _preview_due(task: dict, count: int, dates: list[datetime]) -> None:
+    rule, total = task["recurrence_rule"], _count(task["recurrence_rule"])
+    limit = count if total is None else min(count, total - task["occurrence"] + 1)
+    if len(dates) >= limit:
+        return
+    for moment in _following(rule, task["series_start"], task["timezone"], task["due_date"]):
+        dates.append(moment)
+        if len(dates) >= limit:
+            return
+
+
+def _preview_completion(task: dict, count: int, dates: list[datetime]) -> None:
     current = dict(task)
     while len(dates) < count:
         nxt = next_due(current, completed_at=current["due_date"])
         if nxt is None:
-            break
+            return
         dates.append(nxt)
         current = {**current, "due_date": nxt, "occurrence": current["occurrence"] + 1}
-    return dates
+
+
+def _following(
+    rule: str, start: datetime, tz: str, after: datetime, *, with_start: bool = True
+) -> Iterator[datetime]:
+    """The instants of the series first due at `start` strictly after `after`, in UTC, oldest
+    first, up to LATEST; COUNT is left to the caller (it counts occurrences).
+
+    DTSTART is always the first instance, even when the rule itself would not produce it
+    (RFC 5545 3.8.5.3). An instant produced twice comes once (02:00 on a spring-forward day is
+    03:00). Wall-clock times that do not exist take the offset before the switch, ambiguous ones
+    the first of the two: zoneinfo's fold=0 does exactly that.
+    """
+    zone = ZoneInfo(tz)
+    if after < start and with_start:
+        yield start.astimezone(UTC)
+        after = start
+    walk_rule, walk_start = aligned_start(_without_count(rule), _local(start, zone), _local(after, zone))
+    last = after
+    for moment in dateutil_rule(walk_rule, walk_start):
+        instant = _utc(moment)
+        if instant is None:
+            return
+        if instant > last:
+            last = instant
+            yield instant
+
+
+def aligned_start(rule: str, start: datetime, after: datetime) -> tuple[str, datetime]:
+    """A rule and DTSTART (wall-clock, in the zone of `start`) whose dates after `after` are the
+    series' own, started at most a few periods of the rule before `after`.
+
+    The series' first dates lie far behind a due date moved years ahead, or a series that has run
+    for long; walking them all would cost steps for nothing. A start moved on by whole periods of
+    FREQ x INTERVAL keeps the rule's alignment, and the parts dateutil would take from DTSTART
+    are spelled out; DTSTART itself (always an instance) is then never one of the dates wanted.
+    """
+    parts = parse_parts(rule)
+    freq, interval = parts["FREQ"], int(parts.get("INTERVAL", 1))
+    s, a = start.replace(tzinfo=None), after.replace(tzinfo=None)
+    elapsed = {
+        "HOURLY": (a - s) // timedelta(hours=1),
+        "DAILY": (a.date() - s.date()).days,
+        "WEEKLY": (a.date() - s.date()).days // 7,
+        "MONTHLY": (a.year - s.year) * 12 + a.month - s.month,
+        "YEARLY": a.year - s.year,
+    }[freq]
+    periods = (elapsed // interval - 2) * interval  # two periods' margin for DST and partial ones
+    if periods <= 0:
+        return rule, start
+    if not {"BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY"} & parts.keys():
+        if freq == "YEARLY":
+            parts.setdefault("BYMONTH", str(s.month))
+        if freq in ("YEARLY", "MONTHLY"):
+            parts["BYMONTHDAY"] = str(s.day)
+        elif freq == "WEEKLY":
+            parts["BYDAY"] = _WEEKDAYS[s.weekday()]
+    if freq != "HOURLY":
+        parts.setdefault("BYHOUR", str(s.hour))
+    parts.setdefault("BYMINUTE", str(s.minute))
+    parts.setdefault("BYSECOND", str(s.second))
+    if freq in ("HOURLY", "DAILY", "WEEKLY"):
+        unit = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+        moved = s.replace(microsecond=0) + periods * unit[freq]
+    elif freq == "MONTHLY":
+        year, month = divmod(s.year * 12 + s.month - 1 + periods, 12)
+        moved = s.replace(year=year, month=month + 1, day=1, microsecond=0)
+    else:
+        moved = s.replace(year=s.year + periods, month=1, day=1, microsecond=0)
+    return ";".join(f"{k}={v}" for k, v in parts.items()), moved.replace(tzinfo=start.tzinfo)
 
 
 def remaining_rule(task: dict) -> str:
     """The task's rule restated for a series that starts at the task's own due date (iCalendar).
 
     COUNT becomes the number of occurrences left (this one included); UNTIL becomes UTC, as
-    RFC 5545 requires next to a DTSTART with a time zone.
+    RFC 5545 requires next to a DTSTART with a time zone. Work in proportion to the rule's length.
     """
     rule, tz = task["recurrence_rule"], task["timezone"]
-    # the occurrence number, not a walk through the series: an export of thousands of series
-    # stays cheap (a due date moved off the rule's dates makes this approximate)
     left = max(1, (_count(rule) or 0) - task["occurrence"] + 1)
     parts = []
     for part in rule.split(";"):
         name, _, value = part.partition("=")
         if name == "UNTIL":
-            value = until_utc(value, ZoneInfo(tz)).strftime("%Y%m%dT%H%M%SZ")
+            value = ical_utc(until_utc(value, ZoneInfo(tz)))
         elif name == "COUNT":
             value = str(left)
         parts.append(f"{name}={value}")
@@ -278,6 +200,22 @@ def reminder_for(task: dict, new_due: datetime) -> datetime | None:
     return new_due - offset
 
 
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        raise RuleError("due_date lies beyond the year 9999 in the task's time zone") from None
+
+
+def _utc(moment: datetime) -> datetime | None:
+    """The moment in UTC; None when it lies beyond LATEST (where every series ends)."""
+    try:
+        instant = moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return instant if instant <= LATEST else None
+
+
 def _count(rule: str) -> int | None:
     match = re.search(r"(?:^|;)COUNT=(\d+)", rule)
     return int(match.group(1)) if match else None
@@ -288,13 +226,14 @@ def _without_count(rule: str) -> str:
 
 
 __all__ = [
+    "LATEST",
     "RuleError",
+    "TooCostly",
     "check_series",
     "next_due",
     "normalize_rule",
     "preview",
     "remaining_rule",
     "reminder_for",
-    "timezones",
     "until_utc",
 ]

@@ -19,6 +19,7 @@ from taskapi.schemas import (
     task_json,
 )
 from taskapi.store import ScheduleStore
+from taskapi.store.schedule import MAX_CALENDAR_TASKS
 
 PRIVATE = ["private", "no-cache"]
 TEXT_CALENDAR = "text/calendar; charset=utf-8"
@@ -29,7 +30,8 @@ class Occurrences:
         "on_get": operation(
             "Preview a task's coming due dates",
             description="Up to `count` due dates of the series, the task's own first; creates nothing. "
-            "A task without a rule gives its own due date alone (or nothing).",
+            "A task without a rule gives its own due date alone (or nothing). Fewer come back when "
+            "the series ends, or when finding more would exceed the recurrence step budget.",
             parameters=({"in": "query", "schema": OccurrencesQuery},),
             responses={
                 200: json_response(
@@ -80,7 +82,8 @@ class CalendarExport:
     openapi = {
         "on_get": operation(
             "Your tasks as an iCalendar file",
-            description="RFC 5545 VTODOs (DUE, RRULE, PRIORITY, STATUS, CATEGORIES, VALARM).",
+            description="RFC 5545 VTODOs (DUE, RRULE, PRIORITY, STATUS, CATEGORIES, VALARM). At most "
+            f"{MAX_CALENDAR_TASKS} tasks: every open one first, then the most recently completed.",
             responses={
                 200: {
                     "description": "An iCalendar file.",

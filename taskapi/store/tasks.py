@@ -51,7 +51,6 @@ class TaskStore:
         # looked up here so a missing file fails at start-up, not on a request
         self._create = queries["tasks/create"]
         self._get = queries["tasks/get"]
-        self._get_for_update = queries["tasks/get_for_update"]
         self._replace = queries["tasks/replace"]
         self._toggle = queries["tasks/toggle"]
         self._delete = queries["tasks/delete"]
@@ -109,20 +108,29 @@ class TaskStore:
     def patch(
         self, user_id: str, task_id: UUID, changes: Mapping[str, Any], versions: Sequence[int] | None
     ) -> TaskChange:
-        """Merge `changes` into the task under a row lock, check the result as a whole, store it."""
-        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-            current = conn.execute(self._get_for_update, {"user_id": user_id, "id": task_id}).fetchone()
+        """Merge `changes` into the task, check the result as a whole, store it.
+
+        The check (a step-budgeted rule expansion) runs on a row read without a lock or an open
+        transaction; the write then locks the row and stores the merge only if the version it
+        was made from is still the task's; if the task moved on meanwhile, it starts again.
+        """
+        while True:
+            with self._db.connection() as conn:
+                current = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
             if current is None:
                 raise TaskNotFound()
             if versions is not None and current["version"] not in versions:
                 raise VersionMismatch(current)
             merged = {**current, **changes}
-            _check_series(merged)
-            row = conn.execute(
-                self._replace, {**merged, "user_id": user_id, "id": task_id, "versions": None}
-            ).fetchone()
-            assert row is not None
-            return TaskChange(row, self._roll_over(conn, user_id, row))
+            _check_series(merged, _series_start(current, merged))
+            with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+                row = conn.execute(
+                    self._replace,
+                    {**merged, "user_id": user_id, "id": task_id, "versions": [current["version"]]},
+                ).fetchone()
+                if row is not None:
+                    return TaskChange(row, self._roll_over(conn, user_id, row))
+            # absent now, or changed since it was read: read it again (the answer follows from it)
 
     def toggle(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> TaskChange:
         with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
@@ -155,7 +163,11 @@ class TaskStore:
         becomes_completed = task["completed"] and not task.pop("was_completed")
         if not (becomes_completed and task["recurrence_rule"] and task["next_id"] is None):
             return None
-        due = recurrence.next_due(task, completed_at=task["completed_at"])
+        try:
+            due = recurrence.next_due(task, completed_at=task["completed_at"])
+        except recurrence.RuleError as exc:
+            # the whole write is refused (and rolled back): the series cannot go on as it stands
+            raise _invalid_rule(exc) from None
         if due is None:
             return None
         params = {
@@ -173,13 +185,28 @@ class TaskStore:
         return successor
 
 
-def _check_series(task: Mapping[str, Any]) -> None:
+def _check_series(task: Mapping[str, Any], start: Any = None) -> None:
     if task["recurrence_rule"] is None or task["due_date"] is None:
         return  # a rule without a due date is the database's check to refuse
     try:
-        recurrence.check_series(task["recurrence_rule"], task["due_date"], task["timezone"])
+        recurrence.check_series(task["recurrence_rule"], task["due_date"], task["timezone"], start)
     except recurrence.RuleError as exc:
-        raise Invalid({"recurrence_rule": [_sentence(str(exc))]}) from None
+        raise _invalid_rule(exc) from None
+
+
+def _series_start(current: Row, merged: Mapping[str, Any]) -> Any:
+    """Where the merged task's series will start (sql/tasks/replace.sql decides the same)."""
+    restarts = (
+        current["series_start"] is None
+        or current["occurrence"] == 1
+        or merged["recurrence_rule"] != current["recurrence_rule"]
+        or merged["timezone"] != current["timezone"]
+    )
+    return merged["due_date"] if restarts else current["series_start"]
+
+
+def _invalid_rule(exc: Exception) -> Invalid:
+    return Invalid({"recurrence_rule": [_sentence(str(exc))]})
 
 
 @contextmanager
