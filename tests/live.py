@@ -102,15 +102,27 @@ def live_server(
 
 
 @contextmanager
-def live_app(server_url: str, **env: str) -> Iterator[LiveServer]:
-    """gunicorn with this repository's gunicorn.conf.py on a fresh, migrated database of the server
-    at `server_url`; `env` adds or overrides settings (LOG_LEVEL=WARNING keeps its pipe quiet)."""
+def migrated_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the server of `server_url`, migrated, dropped afterwards."""
     from taskapi import migrations
-    from tests.api import TEST_SECRET
     from tests.postgres import scratch_database
 
     with scratch_database(server_url) as url:
         migrations.apply(url)
-        settings = {"DATABASE_URL": url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
-        with live_server(settings) as live:
-            yield live
+        yield url
+
+
+def app_settings(database_url: str, **env: str) -> dict[str, str]:
+    """What live_server needs to serve taskapi on `database_url`; `env` adds or overrides settings
+    (the default LOG_LEVEL=WARNING keeps its pipe quiet)."""
+    from tests.api import TEST_SECRET
+
+    return {"DATABASE_URL": database_url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
+
+
+@contextmanager
+def live_app(server_url: str, **env: str) -> Iterator[LiveServer]:
+    """gunicorn with this repository's gunicorn.conf.py on a fresh, migrated database of the server
+    at `server_url`; `env` adds or overrides settings (see app_settings)."""
+    with migrated_database(server_url) as url, live_server(app_settings(url, **env)) as live:
+        yield live
