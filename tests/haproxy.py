@@ -72,9 +72,7 @@ def haproxy(backends: dict[str, str]) -> Iterator[HAProxy]:
         raise AssertionError(f"{HAPROXY} not found: install haproxy (scripts/system-packages test)")
     folder = Path(tempfile.mkdtemp(prefix="taskapi-haproxy-"))
     port = free_port()
-    servers = "\n".join(
-        f"    server {name} {urlsplit(url).netloc}" for name, url in backends.items()
-    )
+    servers = "\n".join(f"    server {name} {urlsplit(url).netloc}" for name, url in backends.items())
     (folder / "haproxy.cfg").write_text(CONFIG.format(folder=folder, port=port, servers=servers))
     with (folder / "haproxy.log").open("wb") as log:
         process = subprocess.Popen(

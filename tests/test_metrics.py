@@ -130,7 +130,7 @@ def test_database_unavailable_is_counted(config: Config) -> None:
         )
         after = REGISTRY.get_sample_value("taskapi_database_unavailable_total", {"reason": "pool_timeout"})
     finally:
-        app.db.close()
+        app.close()
 
     assert result.status_code == 503
     assert after == before + 1

@@ -30,7 +30,7 @@ def outage_client(outage_db: Database) -> Iterator[falcon.testing.TestClient]:
     )
     app = create_app(config)
     yield falcon.testing.TestClient(app, headers={"Authorization": f"Bearer {make_token('outage-user')}"})
-    app.db.close()
+    app.close()
 
 
 def create(client: falcon.testing.TestClient) -> falcon.testing.Result:
