@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import threading
 import time
@@ -13,12 +14,14 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.api import make_token
 from tests.haproxy import HAProxy, haproxy
-from tests.live import LiveServer, app_settings, live_server, migrated_database
+from tests.live import LiveServer, app_settings, live_app, live_server, migrated_database
 from tests.postgres import Database
 
 CLIENTS = 4
@@ -151,3 +154,31 @@ def test_sigterm_behind_haproxy_loses_no_request(database: Database) -> None:
     assert seen.served_during_grace > 0  # still serving until HAProxy took it out
     assert seen.made_during_shutdown > 0  # the load went on while `a` shut down
     assert seen.stored == tally.acknowledged
+
+
+def workers_of(server: LiveServer) -> set[int]:
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text()
+    return {int(pid) for pid in children.split()}
+
+
+def test_a_worker_forked_during_the_drain_reports_draining(database: Database) -> None:
+    with live_app(database.url, DRAIN_SECONDS="120", WEB_CONCURRENCY="1") as server:
+        (first,) = workers_of(server)
+        server.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: health_of(server).get("status") == "draining", 10, "the worker reports draining")
+        os.kill(first, signal.SIGKILL)  # the master forks a replacement
+        wait_for(lambda: len(workers_of(server) - {first}) == 1, 10, "a new worker is forked")
+        wait_for(lambda: health_of(server) != {}, 10, "the new worker answers")
+
+        assert health_of(server) == {"status": "draining", "database": "ok"}
+
+
+@pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
+def test_a_second_signal_during_the_drain_stops_at_once(database: Database, second: signal.Signals) -> None:
+    with live_app(database.url, DRAIN_SECONDS="120") as server:
+        server.process.send_signal(signal.SIGTERM)
+        wait_for(lambda: health_of(server).get("status") == "draining", 10, "the instance reports draining")
+        server.process.send_signal(second)
+
+        # well before the 120 s grace period would end
+        assert server.process.wait(timeout=30) == 0
