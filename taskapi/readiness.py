@@ -74,10 +74,21 @@ class DatabaseMonitor:
         return not drain.draining() and self.database() != "unavailable"
 
     def _run(self) -> None:
+        was_reachable = True
         while not self._stopping.is_set():
-            reachable = self._ping()
+            try:
+                reachable = self._ping()
+            except Exception:  # the thread must outlive anything a ping raises
+                log.exception("database ping raised")
+                self._discard()
+                reachable = False
             if reachable:
                 self._last_ok = time.monotonic()
+            elif was_reachable:
+                log.warning("database ping failed; /health reports it after %s s", self.window)
+            if reachable and not was_reachable:
+                log.info("database ping succeeded again")
+            was_reachable = reachable
             self._first_ping.set()
             DATABASE_REACHABLE.set(reachable)
             READY.set(self.ready())
@@ -96,8 +107,7 @@ class DatabaseMonitor:
                 )
             self._conn.execute("SELECT 1")
             return True
-        except psycopg.Error as exc:
-            log.debug("database ping failed: %s", exc)
+        except psycopg.Error:
             self._discard()
             # a connection that broke with a restart: try a new one now rather than a second later
             return False if reconnected else self._ping()
