@@ -99,6 +99,15 @@ def health_of(server: LiveServer) -> dict[str, str]:
         return {}
 
 
+def health_once_draining(server: LiveServer, limit: float) -> dict[str, str]:
+    """/health's answer once it says "draining" (the master takes the SIGTERM from its queue a
+    moment after it arrives), or its last answer after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while (health := health_of(server)).get("status") != "draining" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return health
+
+
 def terminate_under_load(database: Database, drain_seconds: str) -> tuple[Tally, Observed]:
     """Two instances behind HAProxy, clients creating through it; SIGTERM to instance `a` once it
     has served some of them. Returns what the clients saw and what was observed of `a`."""
@@ -120,7 +129,7 @@ def terminate_under_load(database: Database, drain_seconds: str) -> tuple[Tally,
             a.process.send_signal(signal.SIGTERM)
             with tally.lock:
                 seen.made_before_sigterm, seen.served_before_sigterm = tally.made, tally.served_by["a"]
-            seen.health_during_grace = health_of(a)
+            seen.health_during_grace = health_once_draining(a, limit=float(drain_seconds) / 2)
             seen.exit_status = a.process.wait(timeout=60)
             with tally.lock:
                 seen.made_during_shutdown = tally.made - seen.made_before_sigterm
@@ -165,7 +174,7 @@ def test_a_worker_forked_during_the_drain_reports_draining(database: Database) -
     with live_app(database.url, DRAIN_SECONDS="120", WEB_CONCURRENCY="1") as server:
         (first,) = workers_of(server)
         server.process.send_signal(signal.SIGTERM)
-        wait_for(lambda: health_of(server).get("status") == "draining", 10, "the worker reports draining")
+        assert health_once_draining(server, limit=10).get("status") == "draining"
         os.kill(first, signal.SIGKILL)  # the master forks a replacement
         wait_for(lambda: len(workers_of(server) - {first}) == 1, 10, "a new worker is forked")
         wait_for(lambda: health_of(server) != {}, 10, "the new worker answers")
@@ -177,7 +186,7 @@ def test_a_worker_forked_during_the_drain_reports_draining(database: Database) -
 def test_a_second_signal_during_the_drain_stops_at_once(database: Database, second: signal.Signals) -> None:
     with live_app(database.url, DRAIN_SECONDS="120") as server:
         server.process.send_signal(signal.SIGTERM)
-        wait_for(lambda: health_of(server).get("status") == "draining", 10, "the instance reports draining")
+        assert health_once_draining(server, limit=10).get("status") == "draining"
         server.process.send_signal(second)
 
         # well before the 120 s grace period would end
