@@ -87,7 +87,7 @@ def post_worker_init(worker):
 
 def worker_exit(server, worker):
     """Close the pool (after the in-flight requests finished): connections end cleanly."""
-    app = worker.wsgi
+    app = getattr(worker, "wsgi", None)  # None: stopped while it was still loading the app
     if hasattr(app, "db"):
         app.close()
 
