@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from taskapi import drain
 from taskapi.config import load_config_or_exit
 from taskapi.logs import JsonFormatter
 
@@ -29,7 +30,8 @@ threads = _config.threads
 worker_class = "gthread" if _config.threads > 1 else "sync"
 preload_app = False  # each worker builds its app (and pool) after the fork
 timeout = 30  # a worker silent this long is killed and replaced (statements stop at 5 s anyway)
-# SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit
+# SIGTERM: /health answers 503 "draining" for DRAIN_SECONDS while requests are still served (see
+# when_ready), then stop accepting and let in-flight requests finish for up to this long, then exit
 graceful_timeout = 30
 keepalive = 5
 # the longest request line gunicorn allows (default 4094): a 500-character search in a non-Latin
@@ -72,18 +74,24 @@ def on_starting(server):
         stale.unlink()
 
 
+def when_ready(server):
+    """The master is about to fork its workers: make its SIGTERM drain first."""
+    drain.install(server, _config.drain_seconds)
+
+
 def post_worker_init(worker):
-    """Open this worker's pool now that it runs in its own process."""
-    db = getattr(worker.wsgi, "db", None)
-    if db is not None:
-        db.open()
+    """Open this worker's pool and start its readiness pings now that it runs in its own process."""
+    app = worker.wsgi
+    if hasattr(app, "db"):
+        app.db.open()
+        app.monitor.start()
 
 
 def worker_exit(server, worker):
     """Close the pool (after the in-flight requests finished): connections end cleanly."""
-    db = getattr(worker.wsgi, "db", None)
-    if db is not None:
-        db.close()
+    app = getattr(worker, "wsgi", None)  # None: stopped while it was still loading the app
+    if hasattr(app, "db"):
+        app.close()
 
 
 def child_exit(server, worker):

@@ -17,6 +17,7 @@ from taskapi.cursors.listing import ListingCursors
 from taskapi.cursors.signer import cursor_key
 from taskapi.cursors.sync import SyncCursors
 from taskapi.db import Database, load_queries
+from taskapi.db.monitor import DatabaseMonitor
 from taskapi.http import errors
 from taskapi.http.browser import Cors, SecurityHeaders
 from taskapi.http.middleware import BearerAuth, RequestBody, RequestContext
@@ -24,7 +25,7 @@ from taskapi.logs import configure_logging
 from taskapi.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.openapi.document import build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
-from taskapi.resources.health import Health
+from taskapi.resources.health import Health, Liveness
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
@@ -34,9 +35,15 @@ API_VERSION = "1.0.0"
 
 
 class TaskApp(falcon.App):
-    """The Falcon app, holding its database so gunicorn's hooks can open and close the pool."""
+    """The Falcon app, holding its database and readiness monitor so gunicorn's hooks can start
+    and stop them in each worker."""
 
     db: Database
+    monitor: DatabaseMonitor
+
+    def close(self) -> None:
+        self.monitor.stop()
+        self.db.close()
 
     def add_route(self, uri_template: str, resource: object, **kwargs: Any) -> None:
         """Every route that answers GET answers HEAD too, with the same status and headers (Falcon
@@ -75,11 +82,13 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
         ]
     )
     app.db = db
+    app.monitor = DatabaseMonitor(config.database_url, window=config.health_db_window_seconds)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
 
     document = OpenApiDocument()
-    app.add_route("/health", Health(db))
+    app.add_route("/health", Health(app.monitor))
+    app.add_route("/health/live", Liveness())
     app.add_route("/openapi.json", document)
     app.add_route("/docs", SwaggerUi())
     app.add_route("/docs/init.js", SwaggerUi(), suffix="init")

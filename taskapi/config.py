@@ -34,6 +34,11 @@ class Config:
     threads: int = 4
     hsts_seconds: int = 0
     metrics_enabled: bool = False
+    # SIGTERM: /health answers 503 "draining" this long, while requests are still served, before
+    # gunicorn stops accepting; longer than the load balancer's check interval x fall count
+    drain_seconds: float = 5.0
+    # /health reports the database unavailable only once its pings have failed this long
+    health_db_window_seconds: float = 3.0
     # how long a stored Idempotency-Key answer is replayed (the API promises at least 24 h)
     idempotency_key_ttl_hours: float = 24.0
     # how long tombstones are kept, and so how old a sync cursor may be
@@ -96,6 +101,8 @@ def load_config() -> Config:
             threads=threads,
             hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
             metrics_enabled=env.bool("METRICS_ENABLED", False),
+            drain_seconds=env.float("DRAIN_SECONDS", 5.0, validate=Range(0, 300)),
+            health_db_window_seconds=env.float("HEALTH_DB_WINDOW_SECONDS", 3.0, validate=Range(0, 300)),
             idempotency_key_ttl_hours=env.float(
                 "IDEMPOTENCY_KEY_TTL_HOURS", 24.0, validate=Range(24, 24 * 365)
             ),

@@ -38,7 +38,7 @@ def config(database: Database) -> Config:
 def app(config: Config) -> Iterator[TaskApp]:
     app = create_app(config)
     yield app
-    app.db.close()
+    app.close()
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,8 @@ def live_server(
             time.sleep(0.1)
         yield server
     finally:
+        # the second SIGTERM skips the drain's grace period (taskapi/drain.py): a graceful stop now
+        process.send_signal(signal.SIGTERM)
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
@@ -102,18 +104,30 @@ def live_server(
 
 
 @contextmanager
+def migrated_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the server of `server_url`, migrated, dropped afterwards."""
+    from taskapi.db import migrations
+    from tests.postgres import scratch_database
+
+    with scratch_database(server_url) as url:
+        migrations.apply(url)
+        yield url
+
+
+def app_settings(database_url: str, **env: str) -> dict[str, str]:
+    """What live_server needs to serve taskapi on `database_url`; `env` adds or overrides settings
+    (the default LOG_LEVEL=WARNING keeps its pipe quiet)."""
+    from tests.api import TEST_SECRET
+
+    return {"DATABASE_URL": database_url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
+
+
+@contextmanager
 def live_app(
     server_url: str, route: Callable[[str], str] = lambda url: url, **env: str
 ) -> Iterator[LiveServer]:
     """gunicorn with this repository's gunicorn.conf.py on a fresh, migrated database of the server
     at `server_url`, reached at `route(its URL)` (e.g. through a pooler); `env` adds or overrides
-    settings (LOG_LEVEL=WARNING keeps its pipe quiet)."""
-    from taskapi.db import migrations
-    from tests.api import TEST_SECRET
-    from tests.postgres import scratch_database
-
-    with scratch_database(server_url) as url:
-        migrations.apply(url)
-        settings = {"DATABASE_URL": route(url), "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", **env}
-        with live_server(settings) as live:
-            yield live
+    settings (see app_settings)."""
+    with migrated_database(server_url) as url, live_server(app_settings(route(url), **env)) as live:
+        yield live

@@ -20,7 +20,7 @@ STRANGER = "https://evil.example.net"
 def cors_client(config: Config) -> Iterator[falcon.testing.TestClient]:
     app = create_app(dataclasses.replace(config, cors_origins=(FRONTEND,), hsts_seconds=31536000))
     yield falcon.testing.TestClient(app)
-    app.db.close()
+    app.close()
 
 
 def preflight(

@@ -67,7 +67,7 @@ def crashing_client(config: Config) -> Iterator[falcon.testing.TestClient]:
     app = create_app(config)
     app.add_route("/api/v1/boom", Boom())
     yield falcon.testing.TestClient(app)
-    app.db.close()
+    app.close()
 
 
 def test_a_crash_is_500_with_only_the_request_id_and_logged_once(
@@ -98,7 +98,7 @@ def client_without_database(config: Config) -> Iterator[falcon.testing.TestClien
         replace(config, database_url="postgresql://nobody@127.0.0.1:9/none", db_pool_timeout=0.5)
     )
     yield falcon.testing.TestClient(app)
-    app.db.close()
+    app.close()
 
 
 def test_health_is_503_when_the_database_is_down(client_without_database: falcon.testing.TestClient) -> None:

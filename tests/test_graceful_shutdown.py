@@ -1,4 +1,5 @@
-"""gunicorn's SIGTERM lets a request in flight finish before the worker exits."""
+"""SIGTERM lets a request in flight finish before the worker exits: through the drain's grace
+period and gunicorn's graceful stop after it."""
 
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ def test_sigterm_finishes_the_request_in_flight(database: Database) -> None:
     ).encode()
     with scratch_database(database.url) as url:
         migrations.apply(url)
-        env = {"DATABASE_URL": url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING"}
+        env = {"DATABASE_URL": url, "JWT_SECRET": TEST_SECRET, "LOG_LEVEL": "WARNING", "DRAIN_SECONDS": "1"}
         with live_server(env) as server:
             address = urlsplit(server.base_url)
             with socket.create_connection((address.hostname, address.port), timeout=20) as conn:
                 conn.sendall(head + body[:5])  # a worker is now reading the rest of the body
                 time.sleep(0.5)
                 server.process.send_signal(signal.SIGTERM)
-                time.sleep(2.0)  # the master has told the workers to stop, a while ago
+                time.sleep(2.0)  # the drain is over: the master has told the workers to stop, a while ago
                 conn.sendall(body[5:])
                 reply = b""
                 while chunk := conn.recv(65536):

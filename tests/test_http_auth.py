@@ -84,7 +84,7 @@ def test_health_needs_no_token(client: falcon.testing.TestClient) -> None:
 def strict_client(config: Config) -> Iterator[falcon.testing.TestClient]:
     app = create_app(replace(config, jwt_issuer="https://auth.example", jwt_audience="taskapi"))
     yield falcon.testing.TestClient(app)
-    app.db.close()
+    app.close()
 
 
 def test_issuer_and_audience_are_checked_when_configured(strict_client: falcon.testing.TestClient) -> None:
@@ -106,7 +106,7 @@ def jwks() -> Iterator[JwksServer]:
 def jwks_client(config: Config, jwks: JwksServer) -> Iterator[falcon.testing.TestClient]:
     app = create_app(replace(config, jwt_jwks_url=jwks.jwks_url, jwt_issuer=jwks.url, jwt_audience=jwks.url))
     yield falcon.testing.TestClient(app)
-    app.db.close()
+    app.close()
 
 
 def test_better_auth_ed25519_token_is_accepted(

@@ -92,6 +92,16 @@ def test_pool_gauges_and_unauthorized_status_are_reported(two_workers: LiveServe
     assert "taskapi_db_pool_waiting" in text and 'state="in_use"' in text
 
 
+def test_readiness_and_database_reachability_are_reported(two_workers: LiveServer) -> None:
+    assert two_workers.request("GET", "/health").status == 200
+
+    text = two_workers.request("GET", "/metrics").body.decode()
+
+    # one series each (the minimum over the live workers), 1: every worker is ready
+    assert sample(text, "taskapi_ready") == 1
+    assert sample(text, "taskapi_database_reachable") == 1
+
+
 def test_routes_are_labelled_by_template_not_by_path(two_workers: LiveServer) -> None:
     task_path = "/api/v1/tasks/019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e"
     auth = {"Authorization": f"Bearer {make_token('metrics-user')}"}
@@ -130,7 +140,7 @@ def test_database_unavailable_is_counted(config: Config) -> None:
         )
         after = REGISTRY.get_sample_value("taskapi_database_unavailable_total", {"reason": "pool_timeout"})
     finally:
-        app.db.close()
+        app.close()
 
     assert result.status_code == 503
     assert after == before + 1

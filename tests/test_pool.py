@@ -23,7 +23,7 @@ AUTH = {"Authorization": f"Bearer {make_token('pool-user')}"}
 def one_connection_app(config: Config) -> Iterator[TaskApp]:
     app = create_app(replace(config, db_pool_min_size=1, db_pool_max_size=1))
     yield app
-    app.db.close()
+    app.close()
 
 
 def _kill_pool_connection(app: TaskApp, url: str) -> bool:

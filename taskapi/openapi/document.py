@@ -18,6 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from taskapi.openapi.shapes import (
     HealthStatus,
+    LiveStatus,
     OccurrenceList,
     Problem,
     SyncBatch,
@@ -278,6 +279,7 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("TaskPage", schema=TaskPage)
     spec.components.schema("ToggleResult", schema=ToggleResult)
     spec.components.schema("HealthStatus", schema=HealthStatus)
+    spec.components.schema("LiveStatus", schema=LiveStatus)
     spec.components.schema("OccurrenceList", schema=OccurrenceList)
     spec.components.schema("TaskList", schema=TaskList)
     spec.components.schema("SyncBatch", schema=SyncBatch)

@@ -27,8 +27,14 @@ class ToggleResult(Schema):
 
 
 class HealthStatus(Schema):
-    status = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
-    database = fields.String(required=True, metadata={"enum": ["ok", "unavailable"]})
+    """GET /health: `database` is "failing" while pings fail for less than the window (still 200)."""
+
+    status = fields.String(required=True, metadata={"enum": ["ok", "unavailable", "draining"]})
+    database = fields.String(required=True, metadata={"enum": ["ok", "failing", "unavailable"]})
+
+
+class LiveStatus(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
 
 
 class Problem(Schema):
