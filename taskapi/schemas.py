@@ -10,12 +10,12 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
-from taskapi.domain import recurrence
+from taskapi.domain import recurrence, rules
 from taskapi.domain.errors import Invalid
+from taskapi.domain.rules import ANCHORS, MESSAGES, PRIORITIES
 from taskapi.domain.zones import is_zone_name, zone_names
+from taskapi.store.listing import SORT_KEY_TYPES
 
-PRIORITIES = ("high", "medium", "low")
-ANCHORS = ("due", "completion")
 READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "created_at", "updated_at")
 INT32 = Range(-(2**31), 2**31 - 1)
 # what Python's datetime and the database both hold, whatever the offset
@@ -87,7 +87,7 @@ class TimeZoneName(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
         if not is_zone_name(name):
-            raise ValidationError("Must be an IANA time zone name such as Europe/Berlin or UTC.")
+            raise ValidationError(MESSAGES["timezone"])
         return name
 
 
@@ -121,7 +121,7 @@ class RecurrenceRule(fields.String):
         try:
             return recurrence.normalize_rule(super()._deserialize(value, attr, data, **kwargs))
         except recurrence.RuleError as exc:
-            raise ValidationError(_sentence(f"Not a usable RRULE: {exc}")) from None
+            raise ValidationError(rules.rule_message(exc)) from None
 
 
 class TaskInput(Schema):
@@ -130,16 +130,18 @@ class TaskInput(Schema):
     class Meta:
         unknown = RAISE
 
-    title = Text(
-        trim=True, required=True, validate=Length(1, 200, error="Must be 1 to 200 characters and not blank.")
+    title = Text(trim=True, required=True, validate=Length(1, rules.MAX_TITLE, error=MESSAGES["title"]))
+    description = Text(
+        allow_none=True,
+        load_default=None,
+        validate=Length(max=rules.MAX_DESCRIPTION, error=MESSAGES["description"]),
     )
-    description = Text(allow_none=True, load_default=None, validate=Length(max=2000))
     completed = StrictBoolean(load_default=False)
     priority = Choice(PRIORITIES, load_default="medium")
     tags = BoundedList(
-        Text(trim=True, validate=Length(1, 50, error="Each tag must be 1 to 50 characters.")),
-        max_items=20,
-        error="At most 20 tags.",
+        Text(trim=True, validate=Length(1, rules.MAX_TAG, error=MESSAGES["tag"])),
+        max_items=rules.MAX_TAGS,
+        error=MESSAGES["tags"],
         load_default=list,
     )
     due_date = Timestamp(allow_none=True, load_default=None)
@@ -166,24 +168,6 @@ class TaskInput(Schema):
                     unique.append(tag)
             data["tags"] = unique
         return data
-
-    @validates_schema
-    def check_schedule(self, data: dict[str, Any], partial: Any = None, **kwargs: Any) -> None:
-        if partial:
-            return  # a PATCH is checked once merged into the stored task
-        due, reminder, rule = data["due_date"], data["reminder_at"], data["recurrence_rule"]
-        errors: dict[str, list[str]] = {}
-        if reminder is not None and due is not None and reminder > due:
-            errors["reminder_at"] = ["Must not be after due_date."]
-        if rule is not None and due is None:
-            errors["recurrence_rule"] = ["A recurring task needs a due_date."]
-        elif rule is not None:
-            try:
-                recurrence.check_series(rule, due, data["timezone"])
-            except recurrence.RuleError as exc:
-                errors["recurrence_rule"] = [_sentence(f"Not a usable RRULE: {exc}")]
-        if errors:
-            raise ValidationError(errors)
 
 
 def _doc(description: str) -> dict[str, str]:
@@ -263,7 +247,7 @@ class CommaSeparated(BoundedList):
 # the longest listing cursor the API issues: a title of 200 characters that each take 6 bytes of
 # JSON (control characters as \u001f), plus the id and MAC, in base64 (about 1,700 characters)
 MAX_CURSOR_LENGTH = 2048
-SORT_FIELDS = ("created_at", "updated_at", "due_date", "title", "priority", "position", "relevance")
+SORT_FIELDS = tuple(SORT_KEY_TYPES)  # the store's list of sorts is the one list
 # the direction a person expects first: newest, most recently changed and most urgent first
 DESCENDING_BY_DEFAULT = ("created_at", "updated_at", "priority", "relevance")
 
@@ -278,8 +262,8 @@ class ListQuery(Schema):
     completed = QueryBoolean()
     priority = CommaSeparated(Choice(PRIORITIES), max_items=10, error="Give 1 to 10 priorities.")
     tags = CommaSeparated(
-        Text(trim=True, validate=Length(1, 50, error="Each tag must be 1 to 50 characters.")),
-        max_items=20,
+        Text(trim=True, validate=Length(1, rules.MAX_TAG, error=MESSAGES["tag"])),
+        max_items=rules.MAX_TAGS,
         error="Give 1 to 20 tags.",
     )
     due_date_from = QueryTimestamp()
@@ -400,10 +384,6 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
         else:
             flat.setdefault(key, []).extend(str(m) for m in value)
     return flat
-
-
-def _sentence(message: str) -> str:
-    return message if message.endswith(".") else message + "."
 
 
 __all__ = [

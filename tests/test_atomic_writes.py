@@ -93,7 +93,7 @@ def test_a_create_that_fails_after_its_insert_leaves_no_task_and_no_key(
     before = snapshot(alice)
     with monkeypatch.context() as patched:
         # fails after the INSERT ran, while its answer is being stored
-        patched.setattr("taskapi.resources.tasks.saved_from", lambda resp: 1 / 0)
+        patched.setattr("taskapi.http.idempotency.saved_from", lambda resp: 1 / 0)
         assert alice.request("POST", TASKS, json={"title": "x"}, headers=key).status_code == 500
     assert_unchanged(alice, before)
     assert alice.request("POST", TASKS, json={"title": "x"}, headers=key).status_code == 201

@@ -58,3 +58,30 @@ def test_a_broken_field_and_a_broken_rule_read_the_same(alice: Api) -> None:
         ),
         "reminder_at",
     )
+
+
+DUE = "2026-03-02T09:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent"),
+    [
+        ({"due_date": DUE}, {"reminder_at": "2026-03-03T09:00:00+00:00"}),
+        ({}, {"recurrence_rule": "FREQ=DAILY"}),
+        ({"due_date": DUE}, {"recurrence_rule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"}),
+        ({"due_date": DUE}, {"recurrence_rule": "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO"}),
+        ({"due_date": DUE}, {"title": "   "}),
+    ],
+    ids=["reminder-after-due", "rule-without-due", "never-a-date", "too-costly", "blank-title"],
+)
+def test_put_and_patch_breaking_the_same_rule_give_the_same_answer(
+    alice: Api, stored: dict[str, str], sent: dict[str, str]
+) -> None:
+    task = alice.create(title="same rule", **stored)
+    path = f"/api/v1/tasks/{task['id']}"
+    put = alice.request("PUT", path, json={"title": "same rule", **stored, **sent})
+    patch = alice.request("PATCH", path, json=sent)
+    assert put.status_code == patch.status_code == 400
+    assert put.json["errors"] == patch.json["errors"]
+    assert put.json["detail"] == patch.json["detail"]
+    assert alice.request("GET", path).json == task  # neither changed anything

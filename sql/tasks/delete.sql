@@ -1,5 +1,4 @@
--- Delete task %(id)s of %(user_id)s when its version is one of %(versions)s (NULL: any).
+-- Delete task %(id)s of %(user_id)s if it is still at %(version)s.
 DELETE FROM tasks
-WHERE user_id = %(user_id)s AND id = %(id)s
-  AND (%(versions)s::int[] IS NULL OR version = ANY (%(versions)s::int[]))
+WHERE user_id = %(user_id)s AND id = %(id)s AND version = %(version)s
 RETURNING id;

@@ -13,6 +13,7 @@ import orjson
 from taskapi.auth import AuthError
 from taskapi.db import DatabaseUnavailable, PreparedStatementMismatch
 from taskapi.domain.errors import Invalid
+from taskapi.http.conditional import etag
 from taskapi.schemas import task_json
 from taskapi.store import (
     IdempotencyKeyInUse,
@@ -114,7 +115,7 @@ FIXED_PROBLEMS: dict[type[Exception], Handler] = {
 
 def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMismatch, params: Any) -> None:
     current = task_json(ex.current)
-    resp.set_header("ETag", f'"{current["version"]}"')
+    resp.set_header("ETag", etag(current["version"]))
     render_problem(
         req,
         resp,

@@ -1,9 +1,13 @@
-"""The HTTP side of Idempotency-Key: the header, the request's fingerprint, saving and replaying."""
+"""The HTTP side of Idempotency-Key: the header, the request's fingerprint, saving and replaying,
+as one decorator every writing POST responder shares."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -12,6 +16,7 @@ import orjson
 from taskapi.domain.errors import Invalid
 from taskapi.store import SavedResponse
 
+Responder = Callable[..., None]
 HEADER = "Idempotency-Key"
 _KEY = re.compile(r"^[\x20-\x7e]{1,255}$")
 # the headers a replay must repeat for the client to see the same answer
@@ -27,12 +32,33 @@ def idempotency_key(req: falcon.Request) -> str | None:
     return key
 
 
-def fingerprint(req: falcon.Request, body: Any = None) -> bytes:
-    """What makes two requests the same: method, path, precondition and the body as JSON with
-    sorted keys (so a client re-serialising the same object is still the same request)."""
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
-    parts = [req.method.encode(), req.path.encode(), (req.get_header("If-Match") or "").encode(), canonical]
+def fingerprint(req: falcon.Request) -> bytes:
+    """What makes two requests the same: method, path, precondition and the body (a JSON body as
+    JSON with sorted keys, so a client re-serialising the same object is still the same request)."""
+    body: bytes = req.context.body
+    # not JSON: the responder refuses it; a retry of the same bytes is still the same request
+    with contextlib.suppress(orjson.JSONDecodeError):
+        body = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body.strip() else b""
+    parts = [req.method.encode(), req.path.encode(), (req.get_header("If-Match") or "").encode(), body]
     return hashlib.sha256(b"\x00".join(parts)).digest()
+
+
+def idempotent(responder: Responder) -> Responder:
+    """Run a POST responder once per Idempotency-Key: a retry with the same key and request gets
+    the first answer again (Idempotent-Replayed: true); the write, the key and the stored answer
+    commit together. The resource holds its IdempotencyStore as `self.idempotency`."""
+
+    @functools.wraps(responder)
+    def once(resource: Any, req: falcon.Request, resp: falcon.Response, **params: Any) -> None:
+        key = idempotency_key(req)
+        with resource.idempotency.claim(req.context.user_id, key, fingerprint(req)) as claim:
+            if claim.replay is not None:
+                replay(resp, claim.replay)
+                return
+            responder(resource, req, resp, **params)
+            claim.save(saved_from(resp))
+
+    return once
 
 
 def saved_from(resp: falcon.Response) -> SavedResponse:

@@ -10,7 +10,7 @@ import orjson
 
 from taskapi.cursors.listing import ListingCursors
 from taskapi.http.conditional import etag, if_match, not_modified
-from taskapi.http.idempotency import fingerprint, idempotency_key, replay, saved_from
+from taskapi.http.idempotency import idempotent
 from taskapi.http.media import read_json_object, send_json
 from taskapi.openapi.document import (
     TASK_EXAMPLE,
@@ -56,9 +56,6 @@ class _TaskResource:
         self.store = store
         self.idempotency = idempotency
 
-    def _body(self, req: falcon.Request) -> dict[str, Any]:
-        return read_json_object(req)
-
     @staticmethod
     def _send_task(resp: falcon.Response, row: dict[str, Any], status: int = 200) -> None:
         resp.etag = etag(row["version"])
@@ -67,9 +64,8 @@ class _TaskResource:
 
     @staticmethod
     def _send_change(resp: falcon.Response, change: TaskChange) -> None:
-        """A PUT/PATCH answer: the task; a completion that created the next occurrence links it."""
-        if change.next_task is not None:
-            resp.append_link(task_location(change.next_task["id"]), "next-occurrence")
+        """A PUT/PATCH answer: the task, linking the next occurrence a completion created."""
+        _link_next(resp, change)
         _TaskResource._send_task(resp, change.task)
 
 
@@ -148,18 +144,11 @@ class TaskCollection(_TaskResource):
             },
         )
 
+    @idempotent
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = self._body(req)
-        fields = load(TASK_INPUT, body)
-        key = idempotency_key(req)
-        with self.idempotency.claim(req.context.user_id, key, fingerprint(req, body)) as claim:
-            if claim.replay is not None:
-                replay(resp, claim.replay)
-                return
-            row = self.store.create(req.context.user_id, fields)
-            resp.location = task_location(row["id"])
-            self._send_task(resp, row, 201)
-            claim.save(saved_from(resp))
+        row = self.store.create(req.context.user_id, load(TASK_INPUT, read_json_object(req)))
+        resp.location = task_location(row["id"])
+        self._send_task(resp, row, 201)
 
 
 class TaskItem(_TaskResource):
@@ -209,12 +198,14 @@ class TaskItem(_TaskResource):
         self._send_task(resp, row)
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        fields = load(TASK_INPUT, self._body(req))
-        self._send_change(resp, self.store.replace(req.context.user_id, task_id, fields, if_match(req)))
+        fields = load(TASK_INPUT, read_json_object(req))  # every writable field, defaults applied
+        change = self.store.update(req.context.user_id, task_id, lambda _: fields, if_match(req))
+        self._send_change(resp, change)
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        changes = load(TASK_INPUT, self._body(req), partial=True)
-        self._send_change(resp, self.store.patch(req.context.user_id, task_id, changes, if_match(req)))
+        fields = load(TASK_INPUT, read_json_object(req), partial=True)  # the fields sent
+        change = self.store.update(req.context.user_id, task_id, lambda _: fields, if_match(req))
+        self._send_change(resp, change)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
         self.store.delete(req.context.user_id, task_id, if_match(req))
@@ -239,22 +230,21 @@ class TaskToggle(_TaskResource):
         ),
     }
 
+    @idempotent
     def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
-        versions, key = if_match(req), idempotency_key(req)
-        with self.idempotency.claim(req.context.user_id, key, fingerprint(req)) as claim:
-            if claim.replay is not None:
-                replay(resp, claim.replay)
-                return
-            change = self.store.toggle(req.context.user_id, task_id, versions)
-            if change.next_task is not None:
-                resp.append_link(task_location(change.next_task["id"]), "next-occurrence")
-            resp.etag = etag(change.task["version"])
-            resp.cache_control = PRIVATE
-            send_json(
-                resp,
-                {
-                    "task": task_json(change.task),
-                    "next_task": task_json(change.next_task) if change.next_task else None,
-                },
-            )
-            claim.save(saved_from(resp))
+        change = self.store.update(req.context.user_id, task_id, _flip_completed, if_match(req))
+        _link_next(resp, change)
+        resp.etag = etag(change.task["version"])
+        resp.cache_control = PRIVATE
+        next_task = task_json(change.next_task) if change.next_task else None
+        send_json(resp, {"task": task_json(change.task), "next_task": next_task})
+
+
+def _flip_completed(current: dict[str, Any]) -> dict[str, Any]:
+    return {"completed": not current["completed"]}
+
+
+def _link_next(resp: falcon.Response, change: TaskChange) -> None:
+    """A completion that created the series' next occurrence links it."""
+    if change.next_task is not None:
+        resp.append_link(task_location(change.next_task["id"]), "next-occurrence")

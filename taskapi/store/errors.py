@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from taskapi.domain.errors import Invalid
+from taskapi.domain.rules import MESSAGES
 
 
 class StoreError(Exception):
@@ -23,22 +24,22 @@ class VersionMismatch(StoreError):
         self.current = current
 
 
-# CHECK constraints of migrations/0001, as the client should read them
-CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
-    "tasks_title_check": ("title", "Must be 1 to 200 characters and not blank."),
-    "tasks_description_check": ("description", "Must be at most 2000 characters."),
-    "tasks_priority_check": ("priority", "Must be one of: high, medium, low."),
-    "tasks_tags_check": ("tags", "At most 20 tags."),
-    "tasks_reminder_check": ("reminder_at", "Must not be after due_date."),
-    "tasks_recurrence_rule_check": ("recurrence_rule", "A recurring task needs a due_date."),
-    "tasks_recurrence_anchor_check": ("recurrence_anchor", "Must be one of: due, completion."),
-    "tasks_timezone_check": ("timezone", "Must be an IANA time zone name."),
+# CHECK constraints of migrations/0001, read as the rules they stand for
+CONSTRAINT_FIELDS = {
+    "tasks_title_check": "title",
+    "tasks_description_check": "description",
+    "tasks_priority_check": "priority",
+    "tasks_tags_check": "tags",
+    "tasks_reminder_check": "reminder_at",
+    "tasks_recurrence_rule_check": "recurrence_rule",
+    "tasks_recurrence_anchor_check": "recurrence_anchor",
+    "tasks_timezone_check": "timezone",
 }
 
 
 def invalid_from_constraint(constraint: str | None) -> Invalid | None:
-    field = CONSTRAINT_ERRORS.get(constraint or "")
-    return Invalid({field[0]: [field[1]]}) if field else None
+    field = CONSTRAINT_FIELDS.get(constraint or "")
+    return Invalid({field: [MESSAGES[field]]}) if field else None
 
 
 class TaskLimitReached(StoreError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +12,7 @@ import psycopg
 from uuid_utils.compat import uuid7
 
 from taskapi.db import Database
-from taskapi.domain import recurrence
+from taskapi.domain import recurrence, rules
 from taskapi.domain.errors import Invalid
 from taskapi.store import listing
 from taskapi.store.errors import (
@@ -24,6 +24,12 @@ from taskapi.store.errors import (
 from taskapi.store.listing import After, ListFilter, Sort
 
 Row = dict[str, Any]
+Change = Callable[[Row], Mapping[str, Any]]
+"""What a write does to the current task: the writable fields it sets (a PUT all of them, a
+PATCH those it was sent, a toggle `completed`)."""
+
+# a write whose task keeps changing under it is, after this many tries, made under the row's lock
+OPTIMISTIC_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -51,13 +57,15 @@ class TaskStore:
         # looked up here so a missing file fails at start-up, not on a request
         self._create = queries["tasks/create"]
         self._get = queries["tasks/get"]
-        self._replace = queries["tasks/replace"]
-        self._toggle = queries["tasks/toggle"]
+        self._get_for_update = queries["tasks/get_for_update"]
+        self._update = queries["tasks/update"]
         self._delete = queries["tasks/delete"]
         self._create_next = queries["tasks/create_next"]
         self._link_next = queries["tasks/link_next"]
 
     def create(self, user_id: str, fields: Mapping[str, Any]) -> Row:
+        """A new task from its writable fields, checked as a whole first."""
+        rules.check_task(fields)
         with self._db.connection() as conn, _constraints_as_invalid():
             params = {**fields, "user_id": user_id, "id": uuid7(), "max_tasks": self._max_tasks}
             row = conn.execute(self._create, params).fetchone()
@@ -94,65 +102,49 @@ class TaskStore:
         assert count is not None
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
-    def replace(
-        self, user_id: str, task_id: UUID, fields: Mapping[str, Any], versions: Sequence[int] | None
+    def update(
+        self, user_id: str, task_id: UUID, change: Change, versions: Sequence[int] | None
     ) -> TaskChange:
-        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-            row = conn.execute(
-                self._replace, {**fields, "user_id": user_id, "id": task_id, "versions": versions}
-            ).fetchone()
-            if row is None:
-                raise self._missing_or_stale(conn, user_id, task_id)
-            return TaskChange(row, self._roll_over(conn, user_id, row))
+        """The one way a task changes (PUT, PATCH, toggle): `change(current)` merged into the
+        task, the merge checked as a whole, stored; a completed occurrence rolls its series over.
 
-    def patch(
-        self, user_id: str, task_id: UUID, changes: Mapping[str, Any], versions: Sequence[int] | None
-    ) -> TaskChange:
-        """Merge `changes` into the task, check the result as a whole, store it.
-
-        The check (a step-budgeted rule expansion) runs on a row read without a lock or an open
-        transaction; the write then locks the row and stores the merge only if the version it
-        was made from is still the task's; if the task moved on meanwhile, it starts again.
+        The check may expand a recurrence rule (within its budget), so it runs on a row read
+        without a lock or an open transaction; the write then applies only if the task is still
+        at the version the merge was made from, else it starts again. After OPTIMISTIC_ATTEMPTS
+        the row is locked first and checked under the lock, so every write ends.
         """
-        while True:
-            with self._db.connection() as conn:
-                current = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
-            if current is None:
-                raise TaskNotFound()
-            if versions is not None and current["version"] not in versions:
-                raise VersionMismatch(current)
-            merged = {**current, **changes}
-            _check_series(merged, _series_start(current, merged))
+        for _ in range(OPTIMISTIC_ATTEMPTS):
+            current = self.get(user_id, task_id)
+            merged = _merged(current, change, versions)
             with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-                row = conn.execute(
-                    self._replace,
-                    {**merged, "user_id": user_id, "id": task_id, "versions": [current["version"]]},
-                ).fetchone()
-                if row is not None:
-                    return TaskChange(row, self._roll_over(conn, user_id, row))
-            # absent now, or changed since it was read: read it again (the answer follows from it)
-
-    def toggle(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> TaskChange:
+                written = self._write(conn, user_id, current, merged)
+                if written is not None:
+                    return written
         with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-            row = conn.execute(
-                self._toggle, {"user_id": user_id, "id": task_id, "versions": versions}
-            ).fetchone()
-            if row is None:
-                raise self._missing_or_stale(conn, user_id, task_id)
-            return TaskChange(row, self._roll_over(conn, user_id, row))
+            current = self._locked(conn, user_id, task_id)
+            written = self._write(conn, user_id, current, _merged(current, change, versions))
+            assert written is not None  # the row is locked: its version cannot have moved
+            return written
 
     def delete(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> None:
-        with self._db.connection() as conn:
-            row = conn.execute(
-                self._delete, {"user_id": user_id, "id": task_id, "versions": versions}
-            ).fetchone()
-            if row is None:
-                raise self._missing_or_stale(conn, user_id, task_id)
+        with self._db.connection() as conn, conn.transaction():
+            current = self._locked(conn, user_id, task_id)
+            _check_version(current, versions)
+            conn.execute(self._delete, {"user_id": user_id, "id": task_id, "version": current["version"]})
 
-    def _missing_or_stale(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Exception:
-        """Why a conditional write touched no row: the task is absent, or its version moved on."""
-        current = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
-        return TaskNotFound() if current is None else VersionMismatch(current)
+    def _locked(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
+        row = conn.execute(self._get_for_update, {"user_id": user_id, "id": task_id}).fetchone()
+        if row is None:
+            raise TaskNotFound()
+        return row
+
+    def _write(
+        self, conn: psycopg.Connection[Row], user_id: str, current: Row, merged: Mapping[str, Any]
+    ) -> TaskChange | None:
+        """Store `merged` if the task is still at `current`'s version (None if it moved on)."""
+        params = {**merged, "user_id": user_id, "version": current["version"]}
+        row = conn.execute(self._update, params).fetchone()
+        return None if row is None else TaskChange(row, self._roll_over(conn, user_id, row))
 
     def _roll_over(self, conn: psycopg.Connection[Row], user_id: str, task: Row) -> Row | None:
         """Create the series' next occurrence when this write completed a recurring task.
@@ -167,7 +159,7 @@ class TaskStore:
             due = recurrence.next_due(task, completed_at=task["completed_at"])
         except recurrence.RuleError as exc:
             # the whole write is refused (and rolled back): the series cannot go on as it stands
-            raise _invalid_rule(exc) from None
+            raise Invalid({"recurrence_rule": [rules.rule_message(exc)]}) from None
         if due is None:
             return None
         params = {
@@ -185,17 +177,21 @@ class TaskStore:
         return successor
 
 
-def _check_series(task: Mapping[str, Any], start: Any = None) -> None:
-    if task["recurrence_rule"] is None or task["due_date"] is None:
-        return  # a rule without a due date is the database's check to refuse
-    try:
-        recurrence.check_series(task["recurrence_rule"], task["due_date"], task["timezone"], start)
-    except recurrence.RuleError as exc:
-        raise _invalid_rule(exc) from None
+def _check_version(current: Row, versions: Sequence[int] | None) -> None:
+    """If-Match: the write applies to one of `versions` only (None: to any)."""
+    if versions is not None and current["version"] not in versions:
+        raise VersionMismatch(current)
+
+
+def _merged(current: Row, change: Change, versions: Sequence[int] | None) -> Row:
+    _check_version(current, versions)
+    merged = {**current, **change(current)}
+    rules.check_task(merged, _series_start(current, merged))
+    return merged
 
 
 def _series_start(current: Row, merged: Mapping[str, Any]) -> Any:
-    """Where the merged task's series will start (sql/tasks/replace.sql decides the same)."""
+    """Where the merged task's series will start (sql/tasks/update.sql decides the same)."""
     restarts = (
         current["series_start"] is None
         or current["occurrence"] == 1
@@ -203,10 +199,6 @@ def _series_start(current: Row, merged: Mapping[str, Any]) -> Any:
         or merged["timezone"] != current["timezone"]
     )
     return merged["due_date"] if restarts else current["series_start"]
-
-
-def _invalid_rule(exc: Exception) -> Invalid:
-    return Invalid({"recurrence_rule": [_sentence(str(exc))]})
 
 
 @contextmanager
@@ -219,7 +211,3 @@ def _constraints_as_invalid() -> Iterator[None]:
         if invalid is None:
             raise
         raise invalid from None
-
-
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + "."

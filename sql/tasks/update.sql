@@ -1,5 +1,5 @@
--- Replace every writable field of task %(id)s of %(user_id)s (PUT) when its version is one of
--- %(versions)s (NULL: any); returns the new row and whether it was completed before.
+-- Store the writable fields of task %(id)s of %(user_id)s if it is still at %(version)s (the
+-- version they were merged into); returns the new row and whether it was completed before.
 -- Changing the rule or time zone, or the due date of a series' first task, re-anchors the series.
 UPDATE tasks AS t SET
     title = %(title)s,
@@ -27,5 +27,5 @@ UPDATE tasks AS t SET
     updated_at = now()
 FROM (SELECT completed FROM tasks WHERE user_id = %(user_id)s AND id = %(id)s FOR UPDATE) AS old
 WHERE t.user_id = %(user_id)s AND t.id = %(id)s
-  AND (%(versions)s::int[] IS NULL OR t.version = ANY (%(versions)s::int[]))
+  AND t.version = %(version)s
 RETURNING t.*, old.completed AS was_completed;
