@@ -8,6 +8,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from taskapi.config import load_local_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".data"
 DEV_SECRET_FILE = DATA_DIR / "jwt-secret"
@@ -15,8 +17,8 @@ DEV_SECRET_FILE = DATA_DIR / "jwt-secret"
 
 def _dev_secret() -> str:
     """JWT_SECRET, or for local use a secret generated once and kept in .data/."""
-    if os.environ.get("JWT_SECRET"):
-        return os.environ["JWT_SECRET"]
+    if (secret := load_local_settings().jwt_secret) is not None:
+        return secret
     if not DEV_SECRET_FILE.exists():
         DATA_DIR.mkdir(exist_ok=True)
         DEV_SECRET_FILE.write_text(secrets.token_urlsafe(48))
@@ -26,8 +28,8 @@ def _dev_secret() -> str:
 
 def _database_url() -> str:
     """DATABASE_URL, or a local PostgreSQL cluster under .data/postgres, created and started here."""
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
+    if (url := load_local_settings().database_url) is not None:
+        return url
     from taskapi.devtools.localdb import LocalCluster, LocalClusterError
 
     try:
@@ -41,15 +43,17 @@ def _database_url() -> str:
 def serve() -> None:
     from taskapi.db import migrations
 
-    os.environ["DATABASE_URL"] = _database_url()
-    if not os.environ.get("JWT_SECRET") and not os.environ.get("JWT_JWKS_URL"):
+    # the settings gunicorn's workers will read, completed for local use
+    url = os.environ["DATABASE_URL"] = _database_url()
+    local = load_local_settings()
+    if local.jwt_secret is None and local.jwt_jwks_url is None:
         os.environ["JWT_SECRET"] = _dev_secret()
         print(
             "taskapi: JWT_SECRET unset, using a dev secret; get a token with "
             "`python -m taskapi token USER_ID`",
             file=sys.stderr,
         )
-    applied = migrations.apply(os.environ["DATABASE_URL"])
+    applied = migrations.apply(url)
     print(f"taskapi: migrations applied: {', '.join(applied) or 'none pending'}", file=sys.stderr)
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "taskapi.app:app"]
     os.chdir(ROOT)
@@ -60,7 +64,7 @@ def migrate(rollback: bool, everything: bool) -> None:
     from taskapi.config import load_config_or_exit
     from taskapi.db import migrations
 
-    url = os.environ.get("DATABASE_URL") or load_config_or_exit().database_url
+    url = load_local_settings().database_url or load_config_or_exit().database_url
     if rollback:
         done = migrations.rollback(url, everything=everything)
         print(f"rolled back: {', '.join(done) or 'nothing'}")
@@ -72,13 +76,14 @@ def migrate(rollback: bool, everything: bool) -> None:
 def token(user_id: str, ttl_seconds: int) -> None:
     from taskapi.auth import issue_dev_token
 
+    local = load_local_settings()
     print(
         issue_dev_token(
             _dev_secret(),
             user_id,
             ttl_seconds=ttl_seconds,
-            issuer=os.environ.get("JWT_ISSUER") or None,
-            audience=os.environ.get("JWT_AUDIENCE") or None,
+            issuer=local.jwt_issuer,
+            audience=local.jwt_audience,
         )
     )
 

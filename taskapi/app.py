@@ -20,9 +20,9 @@ from taskapi.db import Database, load_queries
 from taskapi.db.monitor import DatabaseMonitor
 from taskapi.http import errors
 from taskapi.http.browser import Cors, SecurityHeaders
+from taskapi.http.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.http.middleware import BearerAuth, RequestBody, RequestContext
 from taskapi.logs import configure_logging
-from taskapi.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.openapi.document import build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health, Liveness
@@ -94,7 +94,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/docs/init.js", SwaggerUi(), suffix="init")
     app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
     if config.metrics_enabled:
-        app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats))
+        app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats, config.metrics_multiprocess))
     list_cursors = ListingCursors(cursor_key(config.cursor_secret, config.jwt_secret))
     app.add_route("/api/v1/tasks", TaskCollection(store, idempotency, list_cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, idempotency))

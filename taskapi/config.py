@@ -34,6 +34,8 @@ class Config:
     threads: int = 4
     hsts_seconds: int = 0
     metrics_enabled: bool = False
+    # gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR: each worker writes its samples to files there
+    metrics_multiprocess: bool = False
     # SIGTERM: /health answers 503 "draining" this long, while requests are still served, before
     # gunicorn stops accepting; longer than the load balancer's check interval x fall count
     drain_seconds: float = 5.0
@@ -89,7 +91,7 @@ def load_config() -> Config:
             cors_origins=tuple(
                 origin.rstrip("/") for origin in env.list("CORS_ORIGINS", [], subcast=str) if origin
             ),
-            log_level=env.str("LOG_LEVEL", "INFO").upper(),
+            log_level=level,
             db_pool_min_size=min_size,
             db_pool_max_size=max_size,
             db_pool_timeout=env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),
@@ -101,6 +103,7 @@ def load_config() -> Config:
             threads=threads,
             hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
             metrics_enabled=env.bool("METRICS_ENABLED", False),
+            metrics_multiprocess=bool(env.str("PROMETHEUS_MULTIPROC_DIR", "")),
             drain_seconds=env.float("DRAIN_SECONDS", 5.0, validate=Range(0, 300)),
             health_db_window_seconds=env.float("HEALTH_DB_WINDOW_SECONDS", 3.0, validate=Range(0, 300)),
             idempotency_key_ttl_hours=env.float(
@@ -113,6 +116,24 @@ def load_config() -> Config:
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line
         raise ConfigError(" ".join(str(exc).split())) from None
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """What the command line reads before the service's own settings are complete: `serve` fills in
+    DATABASE_URL (a local cluster) and JWT_SECRET (a dev secret) when they are unset."""
+
+    database_url: str | None
+    jwt_secret: str | None
+    jwt_jwks_url: str | None
+    jwt_issuer: str | None
+    jwt_audience: str | None
+
+
+def load_local_settings() -> LocalSettings:
+    env = Env(expand_vars=False)
+    names = ("DATABASE_URL", "JWT_SECRET", "JWT_JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE")
+    return LocalSettings(*(env.str(name, "") or None for name in names))
 
 
 def load_config_or_exit() -> Config:

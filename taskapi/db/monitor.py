@@ -8,9 +8,9 @@ import threading
 import time
 
 import psycopg
-from prometheus_client import Gauge
 
 from taskapi import drain
+from taskapi.telemetry import DATABASE_REACHABLE, READY
 
 PING_INTERVAL_SECONDS = 1.0
 # a ping on the open connection takes milliseconds; one that has not succeeded this long after it
@@ -18,17 +18,6 @@ PING_INTERVAL_SECONDS = 1.0
 PING_TIMEOUT_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 2  # libpq's smallest
 
-# Here rather than in taskapi/metrics.py, so that they import without the web stack; they are in
-# the same default registry (or multiprocess directory) that /metrics exports. livemin: the
-# instance counts as ready, or as reaching its database, only when every live worker does.
-READY = Gauge(
-    "taskapi_ready",
-    "1 when GET /health answers 200 (not draining, database reachable).",
-    multiprocess_mode="livemin",
-)
-DATABASE_REACHABLE = Gauge(
-    "taskapi_database_reachable", "1 when the latest database ping succeeded.", multiprocess_mode="livemin"
-)
 log = logging.getLogger("taskapi.db.monitor")
 
 

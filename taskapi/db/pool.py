@@ -9,14 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from taskapi.config import Config
 from taskapi.db.pooler import behind_transaction_pooler
-from taskapi.metrics import DATABASE_ERRORS
+from taskapi.telemetry import DATABASE_ERRORS
+
+if TYPE_CHECKING:  # the settings object only: loading settings is the app's business
+    from taskapi.config import Config
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 log = logging.getLogger("taskapi.db")

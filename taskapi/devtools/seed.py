@@ -9,13 +9,13 @@ user's id on stdout (progress goes to stderr), so `HEAVY=$(python -m taskapi.dev
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import uuid
 
 import psycopg
 
+from taskapi.config import load_local_settings
 from taskapi.db import migrations
 
 # One row per (user, n): a few random numbers drawn once (inner select: volatile, so never
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if min(args.users, args.tasks, args.heavy) < 0:
         parser.error("--users, --tasks and --heavy must be 0 or more")
-    url = os.environ.get("DATABASE_URL")
+    url = load_local_settings().database_url
     if not url:
         sys.exit("taskapi.devtools.seed: set DATABASE_URL to the database to fill")
     migrations.apply(url)

@@ -1,43 +1,18 @@
-"""Prometheus metrics, correct under several gunicorn workers (multiprocess mode when
-PROMETHEUS_MULTIPROC_DIR is set, which gunicorn.conf.py does), and the /metrics resource."""
+"""Request metrics (route, method, status, duration) and the /metrics resource; the counters
+themselves are in taskapi/telemetry.py."""
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 import falcon
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from taskapi.openapi.document import operation
+from taskapi.telemetry import LATENCY, REQUESTS, observe_pool
 
-REQUESTS = Counter("taskapi_http_requests_total", "HTTP requests answered.", ["route", "method", "status"])
-LATENCY = Histogram(
-    "taskapi_http_request_duration_seconds",
-    "Time from the request's arrival in the app to its response.",
-    ["route", "method"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-# livesum: the total over the workers alive now (a dead worker's pool is gone)
-POOL_CONNECTIONS = Gauge(
-    "taskapi_db_pool_connections", "Connections in the pools.", ["state"], multiprocess_mode="livesum"
-)
-POOL_WAITING = Gauge(
-    "taskapi_db_pool_waiting", "Requests waiting for a pool connection.", multiprocess_mode="livesum"
-)
-DATABASE_ERRORS = Counter(
-    "taskapi_database_unavailable_total", "Requests that could not get a working connection.", ["reason"]
-)
 # Methods a client can send are unbounded; anything else is counted as OTHER (label cardinality).
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -49,12 +24,6 @@ def route_label(req: falcon.Request) -> str:
     if req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
         return "cors-preflight"  # answered before routing (taskapi/http/browser.py)
     return "static" if req.path.startswith("/docs/assets/") else "unmatched"
-
-
-def observe_pool(stats: dict[str, int]) -> None:
-    POOL_CONNECTIONS.labels("size").set(stats.get("pool_size", 0))
-    POOL_CONNECTIONS.labels("in_use").set(stats.get("pool_size", 0) - stats.get("pool_available", 0))
-    POOL_WAITING.set(stats.get("requests_waiting", 0))
 
 
 class RequestMetrics:
@@ -89,12 +58,13 @@ class MetricsEndpoint:
         )
     }
 
-    def __init__(self, pool_stats: Any) -> None:
+    def __init__(self, pool_stats: Any, multiprocess: bool) -> None:
         self.pool_stats = pool_stats
+        self.multiprocess = multiprocess  # gunicorn's workers each write their samples to files
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         observe_pool(self.pool_stats())
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if self.multiprocess:
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # every worker's files in the directory, merged
         else:
