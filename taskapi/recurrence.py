@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
 
-MAX_RULE_LENGTH = 500
+from taskapi import syntax
+
+MAX_RULE_LENGTH = syntax.MAX_RULE_LENGTH
 # how many instances a series is walked through from its first due date before we give up on
 # COUNT-exact expansion (an hourly series running for over a decade); see next_due
 MAX_SCAN = 100_000
@@ -34,8 +36,9 @@ _KNOWN_PARTS = {
     "BYSETPOS",
     "WKST",
 }
-_UNTIL = re.compile(r"^(\d{8})(?:T(\d{6})(Z?))?$")
-_POSITIVE = re.compile(r"^[1-9]\d{0,8}$")
+# ASCII digits only: Python's \d and int() also read other scripts' digits
+_UNTIL = re.compile(r"([0-9]{8})(?:T([0-9]{6})(Z?))?")
+_POSITIVE = re.compile(r"[1-9][0-9]{0,8}")
 # RFC 5545 3.3.10 value ranges dateutil does not check itself (it then never matches)
 _RANGES = {
     "BYSECOND": (0, 60, False),
@@ -45,6 +48,7 @@ _RANGES = {
     "BYYEARDAY": (1, 366, True),
     "BYWEEKNO": (1, 53, True),
     "BYMONTH": (1, 12, False),
+    "BYSETPOS": (1, 366, True),
 }
 
 
@@ -59,6 +63,8 @@ def timezones() -> frozenset[str]:
 
 def normalize_rule(text: str) -> str:
     """The rule in canonical form (upper case, no `RRULE:` prefix); RuleError when malformed."""
+    if not text.strip().isascii():  # str.upper() turns some letters into ASCII ones ("ı" into "I")
+        raise RuleError("must be a single RRULE such as FREQ=WEEKLY;BYDAY=MO,WE,FR")
     rule = text.strip().upper()
     if rule.startswith("RRULE:"):
         rule = rule[len("RRULE:") :]
@@ -80,19 +86,21 @@ def normalize_rule(text: str) -> str:
         parts[name] = value
     if "FREQ" not in parts:
         raise RuleError("FREQ is required")
+    if next(iter(parts)) != "FREQ":
+        raise RuleError("FREQ must be the first rule part (RFC 5545)")
     if parts["FREQ"] in _FORBIDDEN_FREQ:
         raise RuleError(f"FREQ={parts['FREQ']} is not supported (at most hourly)")
     if "UNTIL" in parts and "COUNT" in parts:
         raise RuleError("UNTIL and COUNT must not both be given")
-    if "UNTIL" in parts and not _UNTIL.match(parts["UNTIL"]):
+    if "UNTIL" in parts and not _UNTIL.fullmatch(parts["UNTIL"]):
         raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
     for name in ("COUNT", "INTERVAL"):
-        if name in parts and not _POSITIVE.match(parts[name]):
+        if name in parts and not _POSITIVE.fullmatch(parts[name]):
             raise RuleError(f"{name} must be a positive integer")
     for name, (low, high, signed) in _RANGES.items():
         for item in parts.get(name, "0" if low == 0 else str(low)).split(","):
             number = item[1:] if signed and item[:1] in "+-" and len(item) > 1 else item
-            if not (number.isdigit() and low <= int(number) <= high):
+            if not (number.isascii() and number.isdigit() and low <= int(number) <= high):
                 sign = "±" if signed else ""
                 raise RuleError(f"{name} values must be {sign}{low} to {sign}{high}, not '{item}'")
     if "UNTIL" in parts:
@@ -102,6 +110,9 @@ def normalize_rule(text: str) -> str:
             raise RuleError(f"UNTIL '{parts['UNTIL']}' is not a real date or time") from None
     if int(parts.get("COUNT", 1)) > MAX_SCAN:
         raise RuleError(f"COUNT must be at most {MAX_SCAN}")
+    for name, value in parts.items():  # what is left to check: FREQ, BYDAY and WKST
+        if name != "FREQ" and not re.fullmatch(syntax.RULE_PARTS[name], value):
+            raise RuleError(f"'{name}={value}' is not RFC 5545 syntax")
     try:
         _rrule(rule, datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")))
     except RuleError:
@@ -135,7 +146,7 @@ def _rrule(rule: str, dtstart: datetime, *, shift_years: int = 0) -> rrule:
 
 def until_utc(value: str, zone: ZoneInfo) -> datetime:
     """An UNTIL value as an aware UTC moment (floating values read in `zone`)."""
-    match = _UNTIL.match(value)
+    match = _UNTIL.fullmatch(value)
     if match is None:
         raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
     day, clock, utc = match.groups()

@@ -48,7 +48,7 @@ class Sync:
         query = SyncQuery().load(req.params)
         user_id, now = req.context.user_id, datetime.now(UTC)
         after, exempt = None, START
-        if query["cursor"] is not None:
+        if "cursor" in query:
             try:
                 cursor = self.cursors.decode(user_id, query["cursor"], now)
             except CursorInvalid as exc:
