@@ -17,6 +17,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow.validate import Length
 
+from taskapi import syntax
 from taskapi.responses import (
     HealthStatus,
     OccurrenceList,
@@ -26,7 +27,6 @@ from taskapi.responses import (
     TaskPage,
     ToggleResult,
 )
-from taskapi import syntax
 from taskapi.schemas import (
     READ_ONLY,
     TASK_FIELDS,

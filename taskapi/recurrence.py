@@ -63,13 +63,13 @@ def timezones() -> frozenset[str]:
 
 def normalize_rule(text: str) -> str:
     """The rule in canonical form (upper case, no `RRULE:` prefix); RuleError when malformed."""
-    if not text.strip().isascii():  # str.upper() turns some letters into ASCII ones ("ı" into "I")
+    if len(text) > MAX_RULE_LENGTH:
+        raise RuleError(f"must be at most {MAX_RULE_LENGTH} characters")
+    if not text.strip().isascii():  # str.upper() turns some letters into ASCII ones (dotless i into I)
         raise RuleError("must be a single RRULE such as FREQ=WEEKLY;BYDAY=MO,WE,FR")
     rule = text.strip().upper()
     if rule.startswith("RRULE:"):
         rule = rule[len("RRULE:") :]
-    if len(rule) > MAX_RULE_LENGTH:
-        raise RuleError(f"must be at most {MAX_RULE_LENGTH} characters")
     if not rule or any(c.isspace() for c in rule):
         raise RuleError("must be a single RRULE such as FREQ=WEEKLY;BYDAY=MO,WE,FR")
     parts: dict[str, str] = {}

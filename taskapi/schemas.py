@@ -124,6 +124,7 @@ class RecurrenceRule(fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = {
             "pattern": syntax.RECURRENCE_RULE,
+            "maxLength": syntax.MAX_RULE_LENGTH,
             "description": "An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO, in any case: FREQ first "
             "(at most HOURLY), each part at most once, not both UNTIL and COUNT, UNTIL a real date, "
             f"at most {syntax.MAX_RULE_LENGTH} characters; it must produce a date from due_date on.",

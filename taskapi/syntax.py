@@ -59,15 +59,21 @@ def any_case(pattern: str) -> str:
 
 # RFC 3339 5.6 date-time with its offset, a year from 1900 to 9999 as written; 9999-12-31 is left
 # out so that every offset keeps the moment inside the year 9999 in UTC (what Python and the
-# database hold).
-_YEAR = "(?!9999-12-31)(?:19[0-9]{2}|[2-9][0-9]{3})"
-# the Gregorian calendar: month lengths, and February 29 in years divisible by 4 but not by 100
-# unless by 400 (1900 is not a leap year, 2000 is)
+# database hold). The Gregorian calendar in full: month lengths, and February 29 in years
+# divisible by 4 but not by 100 unless by 400 (1900 is not a leap year, 2000 is). No lookahead:
+# it would cost a generator of examples seconds a value.
+_BEFORE_9999 = "(?:19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_DAY_29, _DAY_30, _DAY_31 = (
+    "(?:0[1-9]|1[0-9]|2[0-8])",
+    "(?:0[1-9]|[12][0-9]|30)",
+    "(?:0[1-9]|[12][0-9]|3[01])",
+)
+_MONTH_DAY = f"(?:(?:0[13578]|1[02])-{_DAY_31}|(?:0[469]|11)-{_DAY_30}|02-{_DAY_29})"
+_MONTH_DAY_9999 = f"(?:(?:0[13578]|10)-{_DAY_31}|(?:0[469]|11)-{_DAY_30}|12-{_DAY_30}|02-{_DAY_29})"
 _LEAP_YEAR = "(?:(?:19|[2-9][0-9])(?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
-_MONTH_DAY = "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
-_DATE = f"(?:{_YEAR}-{_MONTH_DAY}|(?!9999-12-31){_LEAP_YEAR}-02-29)"
+_DATE = f"(?:{_BEFORE_9999}-{_MONTH_DAY}|9999-{_MONTH_DAY_9999}|{_LEAP_YEAR}-02-29)"
 # a YYYY-MM-DD whose year is in range (to say why a timestamp was refused)
-YEAR = f"{_YEAR}-[0-9]{{2}}-[0-9]{{2}}"
+YEAR = f"(?:{_BEFORE_9999}-[0-9]{{2}}|9999-(?:0[0-9]|1[01]))-[0-9]{{2}}|9999-12-(?:[0-2][0-9]|3[02-9])"
 _TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?"
 
 
@@ -88,7 +94,10 @@ _WEEKDAY = "(?:MO|TU|WE|TH|FR|SA|SU)"
 # the value ranges of 3.3.10, with any leading zeros (as Python's int() reads them)
 _SECOND, _MINUTE, _HOUR = "0*(?:[0-5]?[0-9]|60)", "0*[0-5]?[0-9]", "0*(?:[01]?[0-9]|2[0-3])"
 _MONTH, _MONTHDAY = "0*(?:[1-9]|1[0-2])", "[+-]?0*(?:[1-9]|[12][0-9]|3[01])"
-_WEEKNO, _YEARDAY = "[+-]?0*(?:[1-9]|[1-4][0-9]|5[0-3])", "[+-]?0*(?:[1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-6])"
+_WEEKNO, _YEARDAY = (
+    "[+-]?0*(?:[1-9]|[1-4][0-9]|5[0-3])",
+    "[+-]?0*(?:[1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-6])",
+)
 _ORDINAL_WEEKDAY = f"(?:[+-]?0*[1-9][0-9]*)?{_WEEKDAY}"
 
 
@@ -97,7 +106,7 @@ def _list(item: str) -> str:
 
 
 RULE_PARTS = {
-    "UNTIL": "[0-9]{4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z?)?",
+    "UNTIL": f"[0-9]{{4}}(?:0[1-9]|1[0-2]){_DAY_31}(?:T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z?)?",
     "COUNT": "(?:100000|[1-9][0-9]{0,4})",
     "INTERVAL": "[1-9][0-9]{0,8}",
     "BYSECOND": _list(_SECOND),
@@ -114,8 +123,9 @@ RULE_PARTS = {
 FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY")
 MAX_RULE_LENGTH = 500
 _PART = "|".join(f"{name}={value}" for name, value in RULE_PARTS.items())
-_RULE = f"(?:RRULE:)?(?=[A-Za-z0-9;=,+-]{{1,{MAX_RULE_LENGTH}}}{WHITESPACE}*$)FREQ=(?:{'|'.join(FREQUENCIES)})(?:;(?:{_PART}))*"
-# in any case, with white space around (both are dropped)
+_RULE = f"(?:RRULE:)?FREQ=(?:{'|'.join(FREQUENCIES)})(?:;(?:{_PART}))*"
+# in any case, with white space around (both are dropped); at most MAX_RULE_LENGTH characters as
+# sent (the document's maxLength: a length in the pattern costs a generator seconds a value)
 RECURRENCE_RULE = f"^{WHITESPACE}*{any_case(_RULE)}{WHITESPACE}*$"
 
 # base64url without padding, as taskapi.signing writes it

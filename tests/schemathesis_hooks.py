@@ -45,7 +45,9 @@ def _parameters_as_documented(case: Any) -> bool:
     for parameter in operation.get("parameters", []):
         if "$ref" in parameter:
             parameter = document["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[1]]
-        sent = case.query if parameter["in"] == "query" else case.headers if parameter["in"] == "header" else {}
+        sent = (
+            case.query if parameter["in"] == "query" else case.headers if parameter["in"] == "header" else {}
+        )
         value = (sent or {}).get(parameter["name"])
         if value is not None and not _admits(parameter["schema"], value):
             return False

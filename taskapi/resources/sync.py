@@ -20,7 +20,8 @@ class Sync:
         "on_get": operation(
             "Changes since your last sync",
             description="Every change since `cursor` (none: everything), deletions included, oldest "
-            "first, at most `limit` a call; call again while `has_more`.",
+            "first, at most `limit` a call; call again while `has_more`. `cursor` is the one the last "
+            "sync returned (any other is 400).",
             tags=("sync",),
             parameters=({"in": "query", "schema": SyncQuery},),
             responses={
