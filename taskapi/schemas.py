@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
-from taskapi.domain import recurrence, rules
+from taskapi.domain import recurrence, rules, syntax
 from taskapi.domain.errors import Invalid
 from taskapi.domain.rules import ANCHORS, MESSAGES, PRIORITIES
 from taskapi.domain.zones import is_zone_name, zone_names
@@ -18,11 +18,9 @@ from taskapi.store.listing import SORT_KEY_TYPES
 
 READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "created_at", "updated_at")
 INT32 = Range(-(2**31), 2**31 - 1)
-# what Python's datetime and the database both hold, whatever the offset
-EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
-# RFC 3339 5.6 date-time only: Python would also take ISO week dates, basic format, +0100 or +01
 _ASCII_INTEGER = re.compile(r"^-?[0-9]{1,12}\Z")
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+# the shape of an RFC 3339 date-time, to tell a bad year from a bad form (syntax.TIMESTAMP is the rule)
+_RFC3339_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9:.]+(?:[Zz]|[+-][0-9:]+)")
 
 
 class Text(fields.String):
@@ -59,23 +57,29 @@ class StrictBoolean(fields.Boolean):
 
 
 class Timestamp(fields.AwareDateTime):
-    """An RFC 3339 timestamp with an offset; one without is refused, never guessed."""
+    """An RFC 3339 timestamp with an offset (syntax.TIMESTAMP); one without is refused, never guessed."""
 
     default_error_messages = {
         "invalid": "Must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T09:00:00+00:00.",
         "invalid_awareness": "Must carry a time zone offset, e.g. 2026-11-22T09:00:00+00:00 or ...Z.",
     }
+    # what the OpenAPI document shows (a subclass may accept more before it reads the value)
+    document_pattern = syntax.TIMESTAMP
+    description = (
+        "RFC 3339 with an offset (Z or ±HH:MM), a year from 1900 to 9999 (9999-12-31 excluded, so "
+        "that every offset stays within the year 9999 in UTC)."
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or not RFC3339.match(value):
+        if not isinstance(value, str) or not syntax.matches(syntax.TIMESTAMP, value):
+            shaped = isinstance(value, str) and _RFC3339_SHAPE.fullmatch(value)
+            if shaped and not syntax.matches(syntax.YEAR, value[:10]):
+                raise ValidationError("Must be between the years 1900 and 9999 (9999-12-31 excluded).")
             raise self.make_error("invalid")
-        moment = super()._deserialize(value.upper(), attr, data, **kwargs)
-        if not EARLIEST <= moment <= LATEST:
-            raise ValidationError("Must be between the years 1900 and 9999.")
-        return moment
+        return super()._deserialize(value.upper(), attr, data, **kwargs)
 
 
 class TimeZoneName(fields.String):
@@ -117,6 +121,18 @@ class QueryInteger(fields.Integer):
 
 
 class RecurrenceRule(fields.String):
+    """An RFC 5545 RRULE; the document shows its syntax (syntax.RECURRENCE_RULE)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "pattern": syntax.RECURRENCE_RULE,
+            "maxLength": syntax.MAX_RULE_LENGTH,
+            "description": "An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO, in any case: FREQ first "
+            "(at most HOURLY), each part at most once, not both UNTIL and COUNT, UNTIL a real date, "
+            f"at most {syntax.MAX_RULE_LENGTH} characters; it must produce a date from due_date on.",
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         try:
             return recurrence.normalize_rule(super()._deserialize(value, attr, data, **kwargs))
@@ -225,6 +241,9 @@ class QueryBoolean(fields.Boolean):
 class QueryTimestamp(Timestamp):
     """A Timestamp from a query string, where an unencoded `+` of the offset arrives as a space."""
 
+    document_pattern = syntax.QUERY_TIMESTAMP
+    description = Timestamp.description + " An unencoded `+` (a space) is read as `+`."
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if isinstance(value, str):
             value = value.replace(" ", "+")
@@ -272,7 +291,10 @@ class ListQuery(Schema):
     sort_order = fields.String(validate=OneOf(("asc", "desc"), error="Must be asc or desc."))
     limit = QueryInteger(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
     offset = QueryInteger(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
-    cursor = fields.String(validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."))
+    cursor = fields.String(
+        validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."),
+        metadata={"pattern": syntax.LISTING_CURSOR, "description": "A `next_cursor` as given."},
+    )
 
     @validates_schema
     def check_combinations(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -302,7 +324,9 @@ class SyncQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(
+        metadata={"pattern": syntax.SYNC_CURSOR, "description": "The `cursor` of the last sync."}
+    )
     limit = QueryInteger(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
 
 
@@ -321,14 +345,7 @@ class RemindersQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    until = Timestamp(load_default=lambda: datetime.now(UTC))
-
-    @pre_load
-    def restore_plus(self, data: Any, **kwargs: Any) -> Any:
-        # an unencoded "+01:00" in a query string arrives as " 01:00" (form encoding)
-        if isinstance(data, dict) and isinstance(data.get("until"), str):
-            return {**data, "until": re.sub(r" (\d{2}:?\d{2})$", r"+\1", data["until"])}
-        return data
+    until = QueryTimestamp(load_default=lambda: datetime.now(UTC))
 
 
 # one instance each, made once: a schema instance deep-copies its fields when it is made

@@ -15,7 +15,9 @@ from typing import Any
 import falcon
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow.validate import Length
 
+from taskapi.domain import syntax
 from taskapi.openapi.shapes import (
     HealthStatus,
     LiveStatus,
@@ -26,7 +28,17 @@ from taskapi.openapi.shapes import (
     TaskPage,
     ToggleResult,
 )
-from taskapi.schemas import TASK_FIELDS, Choice, TaskInput, TaskSchema
+from taskapi.schemas import (
+    READ_ONLY,
+    TASK_FIELDS,
+    Choice,
+    CommaSeparated,
+    QueryTimestamp,
+    TaskInput,
+    TaskSchema,
+    Text,
+    Timestamp,
+)
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
@@ -260,6 +272,39 @@ def _choice_in_any_case(converter: Any, field: Any, ret: dict[str, Any], **kwarg
     return {}
 
 
+def _text_as_sent(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A Text is checked after trimming and refuses NUL: a pattern says so of the text as sent
+    (minLength/maxLength would count the white space the server drops)."""
+    if isinstance(field, CommaSeparated) and isinstance(field.inner, Text):
+        # a list in a query string is split at commas first: its items cannot hold one
+        _text_pattern(field.inner, ret["items"], excluded="\x00,")
+    elif isinstance(field, Text):
+        _text_pattern(field, ret, excluded="\x00")
+    return {}
+
+
+def _text_pattern(field: Text, ret: dict[str, Any], excluded: str) -> None:
+    if not field.trim:
+        ret["pattern"] = syntax.text(trim=False, excluded=excluded)
+        return
+    ret.pop("minLength", None), ret.pop("maxLength", None)
+    lengths = [v for v in field.validators if isinstance(v, Length)]
+    low = max([0, *(v.min for v in lengths if v.min is not None)])
+    high = min([v.max for v in lengths if v.max is not None], default=None)
+    ret["pattern"] = syntax.text(trim=True, min_length=low, max_length=high, excluded=excluded)
+    ret["description"] = f"Trimmed, then {low} to {high} characters; no NUL." if high else "Trimmed."
+
+
+def _timestamp_as_sent(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A Timestamp's exact form; in a query string also a space for `+`, which format: date-time
+    would refuse (the pattern holds the calendar, so it needs no format)."""
+    if isinstance(field, Timestamp):
+        ret["pattern"], ret["description"] = field.document_pattern, field.description
+        if isinstance(field, QueryTimestamp):
+            ret.pop("format", None)
+    return {}
+
+
 def _add_components(spec: APISpec) -> None:
     spec.components.security_scheme(
         "bearerAuth",
@@ -276,6 +321,10 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("Task", {"required": list(TASK_FIELDS)}, schema=TaskSchema)
     spec.components.schema("TaskInput", schema=TaskInput)
     spec.components.schema("TaskPatch", schema=TaskInput(partial=True))
+    for name in ("TaskInput", "TaskPatch"):
+        # a task as read may be sent back: its read-only fields are accepted and ignored
+        properties = spec.components.schemas[name]["properties"]
+        properties.update({field: {"description": "Read-only: ignored when sent."} for field in READ_ONLY})
     spec.components.schema("TaskPage", schema=TaskPage)
     spec.components.schema("ToggleResult", schema=ToggleResult)
     spec.components.schema("HealthStatus", schema=HealthStatus)
@@ -322,6 +371,8 @@ def build_spec(app: falcon.App, version: str) -> dict[str, Any]:
     )
     assert marshmallow.converter is not None  # set when the plugin joined the spec
     marshmallow.converter.add_attribute_function(_choice_in_any_case)
+    marshmallow.converter.add_attribute_function(_text_as_sent)
+    marshmallow.converter.add_attribute_function(_timestamp_as_sent)
     _add_components(spec)
     for template, resource, responders in sorted(served_routes(app), key=lambda route: route[0]):
         docs = getattr(resource, "openapi", {})

@@ -19,7 +19,8 @@ class Sync:
         "on_get": operation(
             "Changes since your last sync",
             description="Every change since `cursor` (none: everything), deletions included, oldest "
-            "first, at most `limit` a call; call again while `has_more`.",
+            "first, at most `limit` a call; call again while `has_more`. `cursor` is the one the last "
+            "sync returned (any other is 400).",
             tags=("sync",),
             parameters=({"in": "query", "schema": SyncQuery},),
             responses={
@@ -47,7 +48,7 @@ class Sync:
         query = load(SYNC_QUERY, req.params)
         user_id, now = req.context.user_id, datetime.now(UTC)
         after, exempt = None, START
-        if query["cursor"] is not None:
+        if "cursor" in query:
             cursor = self.cursors.decode(user_id, query["cursor"], now)
             if cursor.issued_at < now - self.retention:
                 raise SyncCursorExpired()

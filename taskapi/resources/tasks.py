@@ -26,6 +26,11 @@ from taskapi.store import After, IdempotencyStore, ListFilter, Sort, TaskChange,
 from taskapi.store.listing import SORT_KEY_TYPES
 
 PRIVATE = ["private", "no-cache"]
+# the rules across fields that JSON Schema cannot state (tests/schemathesis_hooks.py keeps to them)
+SCHEDULE_RULES = (
+    "`reminder_at` must not be after `due_date`; a `recurrence_rule` needs a `due_date` and must "
+    "produce a date from it on (in `timezone`)."
+)
 
 
 # what a cursor is bound to: the listing's sort and filters (limit and offset may change)
@@ -73,6 +78,9 @@ class TaskCollection(_TaskResource):
     openapi = {
         "on_get": operation(
             "List your tasks",
+            description="`sort_by=relevance` needs a search (`q`, not blank); `due_date_to` must not be "
+            "before `due_date_from`; `cursor` is a `next_cursor` as given, with the same sort and filters "
+            "(else 400).",
             parameters=({"in": "query", "schema": ListQuery},),
             responses={
                 200: json_response(
@@ -91,6 +99,7 @@ class TaskCollection(_TaskResource):
         ),
         "on_post": operation(
             "Create a task",
+            description=SCHEDULE_RULES,
             parameters=(header_param("IdempotencyKey"),),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE, "Omitted optional fields take their defaults."),
             responses={
@@ -164,7 +173,7 @@ class TaskItem(_TaskResource):
         ),
         "on_put": operation(
             "Replace a task's writable fields",
-            description="An omitted optional field returns to its default.",
+            description="An omitted optional field returns to its default. " + SCHEDULE_RULES,
             parameters=(header_param("IfMatch"),),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE),
             responses={
@@ -174,7 +183,8 @@ class TaskItem(_TaskResource):
         ),
         "on_patch": operation(
             "Change some of a task's fields",
-            description="Only the fields sent change; `null` clears a nullable field.",
+            description="Only the fields sent change; `null` clears a nullable field. The task as "
+            "changed is checked as a whole: " + SCHEDULE_RULES,
             parameters=(header_param("IfMatch"),),
             body=json_body("TaskPatch", {"completed": True}),
             responses={
