@@ -8,7 +8,7 @@ import falcon
 
 from taskapi.cursors.sync import Cursor, SyncCursors
 from taskapi.http.media import send_json
-from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
+from taskapi.openapi.facts import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import SYNC_QUERY, SyncQuery, load, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
 from taskapi.store.sync import START

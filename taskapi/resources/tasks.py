@@ -12,10 +12,9 @@ from taskapi.cursors.listing import ListingCursors
 from taskapi.http.conditional import etag, if_match, not_modified
 from taskapi.http.idempotency import idempotent
 from taskapi.http.media import read_json_object, send_json
-from taskapi.openapi.document import (
+from taskapi.openapi.facts import (
     TASK_EXAMPLE,
     TASK_INPUT_EXAMPLE,
-    header_param,
     json_body,
     json_response,
     operation,
@@ -100,7 +99,7 @@ class TaskCollection(_TaskResource):
         "on_post": operation(
             "Create a task",
             description=SCHEDULE_RULES,
-            parameters=(header_param("IdempotencyKey"),),
+            parameters=("IdempotencyKey",),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE, "Omitted optional fields take their defaults."),
             responses={
                 201: json_response(
@@ -164,7 +163,7 @@ class TaskItem(_TaskResource):
     openapi = {
         "on_get": operation(
             "Read a task",
-            parameters=(header_param("IfNoneMatch"),),
+            parameters=("IfNoneMatch",),
             responses={
                 200: json_response("The task.", "Task", example=TASK_EXAMPLE, headers=("ETag",)),
                 304: {"description": "Not modified (If-None-Match named its version).", "headers": {}},
@@ -174,7 +173,7 @@ class TaskItem(_TaskResource):
         "on_put": operation(
             "Replace a task's writable fields",
             description="An omitted optional field returns to its default. " + SCHEDULE_RULES,
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE),
             responses={
                 200: json_response("The task now.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Link")),
@@ -185,7 +184,7 @@ class TaskItem(_TaskResource):
             "Change some of a task's fields",
             description="Only the fields sent change; `null` clears a nullable field. The task as "
             "changed is checked as a whole: " + SCHEDULE_RULES,
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             body=json_body("TaskPatch", {"completed": True}),
             responses={
                 200: json_response("The task now.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Link")),
@@ -194,7 +193,7 @@ class TaskItem(_TaskResource):
         ),
         "on_delete": operation(
             "Delete a task",
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             responses={204: {"description": "Deleted."}, **problems(400, 404, 412)},
         ),
     }
@@ -227,7 +226,7 @@ class TaskToggle(_TaskResource):
         "on_post": operation(
             "Flip a task's completed flag",
             description="Completing a recurring task creates its next occurrence (`next_task`).",
-            parameters=(header_param("IfMatch"), header_param("IdempotencyKey")),
+            parameters=("IfMatch", "IdempotencyKey"),
             responses={
                 200: json_response(
                     "The task, and the next occurrence a completion created.",
