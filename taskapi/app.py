@@ -24,6 +24,7 @@ from taskapi.http.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.http.middleware import BearerAuth, RequestBody, RequestContext
 from taskapi.logs import configure_logging
 from taskapi.openapi.document import Route, build_spec
+from taskapi.resources.batch import Batch
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health, Liveness
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
@@ -108,6 +109,8 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
     app.add_route("/api/v1/reminders", Reminders(schedule))
+    # last: it runs the routes above (those its table names) through their own resources
+    app.add_route("/api/v1/batch", Batch(db, idempotency, app.routes, config.max_body_bytes))
     document.publish(build_spec(app.routes, API_VERSION))  # once, after every route is added
     return app
 

@@ -7,8 +7,18 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
-from marshmallow.validate import Length, OneOf, Range
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validates,
+    validates_schema,
+)
+from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from taskapi.domain import recurrence, rules, syntax
 from taskapi.domain.errors import Invalid
@@ -348,12 +358,71 @@ class RemindersQuery(Schema):
     until = QueryTimestamp(load_default=lambda: datetime.now(UTC))
 
 
+MAX_BATCH_OPERATIONS = 100
+REF_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+OPERATION_HEADERS = ("If-Match",)  # what an operation may send: the batch request carries the rest
+
+
+class OperationInput(Schema):
+    """One operation of a batch: a request on a task route, as it would be sent alone."""
+
+    class Meta:
+        unknown = RAISE
+
+    method = Text(required=True, validate=Length(1, 16), metadata={"example": "POST"})
+    path = Text(required=True, validate=Length(1, 2000), metadata={"example": "/api/v1/tasks/$t1/toggle"})
+    body = fields.Dict(keys=fields.String(), metadata={"description": "The request body, a JSON object."})
+    headers = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Only `If-Match`.", "example": {"If-Match": '"1"'}},
+    )
+    ref = fields.String(
+        validate=Regexp(REF_NAME, error="Must be 1 to 64 of A-Z a-z 0-9 . _ -."),
+        metadata={"description": "A name for the id this operation creates: later ones write `$<ref>`."},
+    )
+
+    @validates("headers")
+    def only_operation_headers(self, headers: dict[str, str], **kwargs: Any) -> None:
+        allowed = {name.lower() for name in OPERATION_HEADERS}
+        refused = sorted(name for name in headers if name.lower() not in allowed)
+        if refused:
+            raise ValidationError(
+                f"Not allowed per operation: {', '.join(refused)}; only {', '.join(OPERATION_HEADERS)} "
+                "(Idempotency-Key goes on the batch request)."
+            )
+
+
+class BatchInput(Schema):
+    """POST /api/v1/batch: the operations, run in order in one transaction."""
+
+    class Meta:
+        unknown = RAISE
+
+    operations = fields.List(
+        fields.Nested(OperationInput),
+        required=True,
+        validate=Length(1, MAX_BATCH_OPERATIONS, error=f"Must hold 1 to {MAX_BATCH_OPERATIONS} operations."),
+    )
+
+    @pre_load
+    def bounded(self, data: Any, **kwargs: Any) -> Any:
+        """Count before loading: a body of 100,000 operations is refused without reading them."""
+        operations = data.get("operations") if isinstance(data, dict) else None
+        if isinstance(operations, list) and len(operations) > MAX_BATCH_OPERATIONS:
+            raise ValidationError(
+                f"Must hold 1 to {MAX_BATCH_OPERATIONS} operations, not {len(operations)}.", "operations"
+            )
+        return data
+
+
 # one instance each, made once: a schema instance deep-copies its fields when it is made
 TASK_INPUT = TaskInput()
 LIST_QUERY = ListQuery()
 SYNC_QUERY = SyncQuery()
 OCCURRENCES_QUERY = OccurrencesQuery()
 REMINDERS_QUERY = RemindersQuery()
+BATCH_INPUT = BatchInput()
 
 
 def load(schema: Schema, data: Any, *, partial: bool = False) -> dict[str, Any]:
@@ -396,6 +465,10 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
         key = "body" if field == "_schema" else str(field)
         if isinstance(value, dict):
             for index, inner in value.items():
+                if isinstance(inner, dict):  # an object in a list: `operations[3].path`
+                    for name, messages in _flatten(inner).items():
+                        flat.setdefault(f"{key}[{index}].{name}", []).extend(messages)
+                    continue
                 for message in inner if isinstance(inner, list) else [inner]:
                     flat.setdefault(key, []).append(f"Item {index}: {message}")
         else:

@@ -6,7 +6,15 @@ from taskapi.db.pool import (
     Database,
     DatabaseUnavailable,
     PreparedStatementMismatch,
+    TransactionConflict,
     load_queries,
 )
 
-__all__ = ["SQL_DIR", "Database", "DatabaseUnavailable", "PreparedStatementMismatch", "load_queries"]
+__all__ = [
+    "SQL_DIR",
+    "Database",
+    "DatabaseUnavailable",
+    "PreparedStatementMismatch",
+    "TransactionConflict",
+    "load_queries",
+]

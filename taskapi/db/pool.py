@@ -29,6 +29,11 @@ class DatabaseUnavailable(Exception):
     """No working connection could be had in time (the database is down or overloaded)."""
 
 
+class TransactionConflict(DatabaseUnavailable):
+    """PostgreSQL rolled the transaction back to break a deadlock or a serialization failure:
+    nothing of it was kept, and running it again is likely to succeed."""
+
+
 class PreparedStatementMismatch(Exception):
     """A server-side prepared statement was missing, already there, or another one: a bug of the
     set-up (a transaction-mode pooler with prepared statements on), never an outage."""
@@ -198,7 +203,7 @@ class Database:
                 raise
             if exc.sqlstate in _CONFLICT_STATES:
                 DATABASE_ERRORS.labels("conflict").inc()
-                raise DatabaseUnavailable("transaction conflict, rolled back") from exc
+                raise TransactionConflict("transaction conflict, rolled back") from exc
             if not _is_outage(exc):
                 raise
             # the connection broke mid-request (restart, network): the pool discards it
@@ -227,6 +232,17 @@ class Database:
                 yield conn
             finally:
                 self._current.reset(token)
+
+    @contextmanager
+    def joined_transaction(self) -> Iterator[psycopg.Connection[dict]]:
+        """The enclosing `transaction()` block's connection, else a new `transaction()` block: for
+        work that must be one transaction whether or not its caller opened one already."""
+        current = self._current.get()
+        if current is not None:
+            yield current
+            return
+        with self.transaction() as conn:
+            yield conn
 
     def ping(self, timeout: float) -> bool:
         """True when a connection answers a trivial query within `timeout` seconds."""

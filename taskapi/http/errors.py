@@ -183,14 +183,35 @@ def _server_error(req: falcon.Request, resp: falcon.Response) -> None:
     render_problem(req, resp, 500, f"Something went wrong on our side. Quote request id {request_id}.")
 
 
+def _http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError, params: Any) -> None:
+    """What Falcon does with its own errors: their headers (Allow, ...), then the serializer."""
+    resp.set_headers(ex.headers or {})
+    serialize_http_error(req, resp, ex)
+
+
+# every error type the API answers for, each with its handler; Falcon, like `render_error`, takes
+# the handler of the nearest class in the error's MRO
+HANDLERS: dict[type[Exception], Handler] = {
+    Exception: _crash,
+    falcon.HTTPError: _http_error,
+    Invalid: _invalid,
+    VersionMismatch: _version_mismatch,
+    **FIXED_PROBLEMS,
+    TaskLimitReached: _task_limit,
+    AuthError: _unauthorized,
+    DatabaseUnavailable: _unavailable,
+    PreparedStatementMismatch: _mismatch,
+}
+
+
+def render_error(req: falcon.Request, resp: falcon.Response, ex: Exception) -> None:
+    """Answer `ex` exactly as the app would: for a request run inside another (a batch's operation)."""
+    handler = next(HANDLERS[cls] for cls in type(ex).__mro__ if cls in HANDLERS)
+    handler(req, resp, ex, {})
+
+
 def install(app: falcon.App) -> None:
     app.set_error_serializer(serialize_http_error)
-    app.add_error_handler(Exception, _crash)
-    app.add_error_handler(Invalid, _invalid)
-    app.add_error_handler(VersionMismatch, _version_mismatch)
-    for error, handler in FIXED_PROBLEMS.items():
-        app.add_error_handler(error, handler)
-    app.add_error_handler(TaskLimitReached, _task_limit)
-    app.add_error_handler(AuthError, _unauthorized)
-    app.add_error_handler(DatabaseUnavailable, _unavailable)
-    app.add_error_handler(PreparedStatementMismatch, _mismatch)
+    for error, handler in HANDLERS.items():
+        if error is not falcon.HTTPError:  # Falcon renders its own through the serializer
+            app.add_error_handler(error, handler)

@@ -28,6 +28,7 @@ from taskapi.openapi.facts import (
     ref,
 )
 from taskapi.openapi.shapes import (
+    BatchResult,
     HealthStatus,
     LiveStatus,
     OccurrenceList,
@@ -40,6 +41,7 @@ from taskapi.openapi.shapes import (
 from taskapi.schemas import (
     READ_ONLY,
     TASK_FIELDS,
+    BatchInput,
     Choice,
     CommaSeparated,
     QueryTimestamp,
@@ -175,6 +177,8 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("TaskList", schema=TaskList)
     spec.components.schema("SyncBatch", schema=SyncBatch)
     spec.components.schema("Problem", schema=Problem)
+    spec.components.schema("BatchInput", schema=BatchInput)
+    spec.components.schema("BatchResult", schema=BatchResult)
     for name, header in RESPONSE_HEADERS.items():
         spec.components.header(name, header)
     for name, param in REQUEST_HEADERS.items():

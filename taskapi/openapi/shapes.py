@@ -53,6 +53,9 @@ class Problem(Schema):
         metadata={"description": "Validation errors: field or parameter name → messages."},
     )
     current = fields.Nested(TaskSchema, metadata={"description": "412 only: the task as it is now."})
+    operation = fields.Integer(
+        metadata={"description": "A failed batch: the index (from 0) of the operation that failed."}
+    )
 
 
 class OccurrenceList(Schema):
@@ -74,3 +77,22 @@ class SyncBatch(Schema):
     deleted = fields.List(fields.UUID(), required=True, metadata={"description": "Ids of deleted tasks."})
     cursor = fields.String(required=True, metadata={"description": "Pass as `cursor` next time."})
     has_more = fields.Boolean(required=True, metadata={"description": "Call again at once for the rest."})
+
+
+class OperationResult(Schema):
+    """One operation of a batch, as its route alone would have answered it."""
+
+    status = fields.Integer(required=True)
+    headers = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "The route's headers: `ETag`, `Location`, `Link` where it sends them."},
+    )
+    body = fields.Raw(required=True, allow_none=True, metadata={"description": "null when none (204)."})
+
+
+class BatchResult(Schema):
+    """POST /api/v1/batch: one result per operation, in order."""
+
+    results = fields.List(fields.Nested(OperationResult), required=True)

@@ -1,0 +1,86 @@
+"""A request run through a responder inside this process (a batch's operation): a falcon Request
+and Response of its own, set up as the middleware sets up a request, its errors answered as the
+app answers them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import falcon
+import falcon.testing
+import orjson
+
+from taskapi.http.errors import render_error
+
+Responder = Callable[..., None]
+# names as the API sends them (Falcon keeps response headers in lower case)
+_HEADER_NAMES = {"etag": "ETag", "www-authenticate": "WWW-Authenticate"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the responder answered: status, the headers it set, the body as JSON (None if none),
+    and the error it raised (already rendered as the app renders it), if any."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+    error: Exception | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"status": self.status, "headers": self.headers, "body": self.body}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: `path` with its route's `template` and path `params` as the router found them."""
+
+    method: str
+    path: str
+    template: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    body: bytes | None  # a JSON object, serialised; None: no body
+
+
+def run(responder: Responder, call: Call, outer: falcon.Request) -> Answer:
+    """`responder` on a request of its own, for the user of `outer` (whose request id it shares)."""
+    req = _request(call, outer)
+    resp = falcon.Response()
+    try:
+        responder(req, resp, **call.params)
+    except Exception as exc:
+        render_error(req, resp, exc)
+        return _answer(resp, exc)
+    return _answer(resp, None)
+
+
+def refuse(call: Call, outer: falcon.Request, error: Exception) -> Answer:
+    """The answer to `call` had it raised `error`: for a rule of the caller about the call."""
+    resp = falcon.Response()
+    render_error(_request(call, outer), resp, error)
+    return _answer(resp, error)
+
+
+def _request(call: Call, outer: falcon.Request) -> falcon.Request:
+    headers = dict(call.headers)
+    if call.body is not None:
+        headers["Content-Type"] = falcon.MEDIA_JSON
+    env = falcon.testing.create_environ(
+        path=call.path, method=call.method, headers=headers, body=call.body or b""
+    )
+    req = falcon.Request(env)
+    # what RequestContext, RequestBody and BearerAuth give every request
+    req.context.request_id = outer.context.request_id
+    req.context.user_id = outer.context.user_id
+    req.context.body = call.body or b""
+    req.uri_template = call.template
+    return req
+
+
+def _answer(resp: falcon.Response, error: Exception | None) -> Answer:
+    headers = {_HEADER_NAMES.get(name, name.title()): value for name, value in resp.headers.items()}
+    data = resp.data
+    return Answer(int(resp.status_code), headers, orjson.loads(data) if data else None, error)

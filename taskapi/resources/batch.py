@@ -1,0 +1,277 @@
+"""/api/v1/batch: a queue of writes (an offline client's) run in order as one transaction, all or
+nothing, each operation through the responder of the route it names."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import falcon
+import orjson
+from falcon.routing import CompiledRouter
+
+from taskapi.db import Database, TransactionConflict
+from taskapi.domain.errors import Invalid
+from taskapi.http import subrequest
+from taskapi.http.idempotency import idempotent
+from taskapi.http.media import read_json_object, send_json
+from taskapi.openapi.document import Route
+from taskapi.openapi.facts import PROBLEM_JSON, TASK_EXAMPLE, json_body, json_response, operation, problems
+from taskapi.schemas import BATCH_INPUT, flatten_errors, load
+from taskapi.store import IdempotencyStore
+
+log = logging.getLogger("taskapi.batch")
+
+# The routes a batch runs: URI template -> the methods allowed on it. Each runs through the app's
+# own resource for that template, so an operation is checked, stored and answered exactly as the
+# route alone. Reads, sync, exports and the batch itself are not here: a batch is a queue of writes.
+BATCH_ROUTES: dict[str, tuple[str, ...]] = {
+    "/api/v1/tasks": ("POST",),
+    "/api/v1/tasks/{task_id:uuid}": ("PUT", "PATCH", "DELETE"),
+    "/api/v1/tasks/{task_id:uuid}/toggle": ("POST",),
+}
+# body fields that take an id: `"$<ref>"` there is the id an earlier operation created
+ID_FIELDS = ("list_id", "parent_id")
+# a batch PostgreSQL rolled back to break a deadlock runs once more before the client gets a 503
+CONFLICT_RETRIES = 1
+_PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"  # a ref's stand-in while routes are checked
+_REF = re.compile(r"^\$([A-Za-z0-9_.-]{1,64})$")
+
+
+@dataclass(frozen=True)
+class Operation:
+    index: int
+    method: str
+    path: str  # as sent: `$<ref>` path segments are resolved when the operation runs
+    body: dict[str, Any] | None
+    headers: dict[str, str]
+    ref: str | None
+
+
+class BatchFailed(Exception):
+    """Operation `index` failed: the batch is rolled back and answered with that operation's answer."""
+
+    def __init__(self, index: int, answer: subrequest.Answer) -> None:
+        super().__init__(f"operation {index} failed with {answer.status}")
+        self.index = index
+        self.answer = answer
+
+    def render(self, resp: falcon.Response) -> None:
+        for name, value in self.answer.headers.items():
+            resp.set_header(name, value)
+        resp.status = self.answer.status
+        resp.content_type = PROBLEM_JSON
+        resp.data = orjson.dumps({**self.answer.body, "operation": self.index})
+
+
+_EXAMPLE_ID = TASK_EXAMPLE["id"]
+# an offline queue: a task created, then ticked off and edited through its ref
+BATCH_EXAMPLE = {
+    "operations": [
+        {"method": "POST", "path": "/api/v1/tasks", "body": {"title": "Buy milk"}, "ref": "milk"},
+        {"method": "POST", "path": "/api/v1/tasks/$milk/toggle"},
+        {
+            "method": "PATCH",
+            "path": f"/api/v1/tasks/{_EXAMPLE_ID}",
+            "headers": {"If-Match": '"1"'},
+            "body": {"priority": "high"},
+        },
+    ]
+}
+RESULT_EXAMPLE = {
+    "results": [
+        {
+            "status": 201,
+            "headers": {"ETag": '"1"', "Location": f"/api/v1/tasks/{_EXAMPLE_ID}"},
+            "body": TASK_EXAMPLE,
+        },
+        {"status": 200, "headers": {"ETag": '"2"'}, "body": {"task": TASK_EXAMPLE, "next_task": None}},
+        {"status": 200, "headers": {"ETag": '"2"'}, "body": TASK_EXAMPLE},
+    ]
+}
+
+
+class Batch:
+    openapi = {
+        "on_post": operation(
+            "Run several writes as one transaction",
+            description="1 to 100 operations on the task routes (create, replace, patch, delete, "
+            "toggle), run in order: all commit or none does. An operation with a `ref` lets later "
+            "ones write `$<ref>` for the id it created, as a path segment or an id field's value. "
+            "Each result is what the route alone answers. The first operation that fails stops the "
+            "batch: nothing is committed and the answer is that operation's own status and problem, "
+            "with `operation` (its index, from 0). A bad batch (a route a batch does not run, a ref "
+            "to no earlier operation) is a 400 naming `operations[<i>].<field>`, before anything runs.",
+            parameters=("IdempotencyKey",),
+            body=json_body("BatchInput", BATCH_EXAMPLE),
+            responses={
+                200: json_response(
+                    "Every operation done and committed: one result per operation, in order.",
+                    "BatchResult",
+                    example=RESULT_EXAMPLE,
+                    headers=("Idempotent-Replayed",),
+                ),
+                **problems(404, 409, 412, 422),
+            },
+        ),
+    }
+
+    def __init__(
+        self, db: Database, idempotency: IdempotencyStore, routes: Iterable[Route], max_body_bytes: int
+    ) -> None:
+        self.db = db
+        self.idempotency = idempotency
+        self.max_body_bytes = max_body_bytes
+        served = {template: resource for template, resource, suffix in routes if not suffix}
+        missing = sorted(set(BATCH_ROUTES) - set(served))
+        if missing:
+            raise RuntimeError(f"batch routes not served by the app: {', '.join(missing)}")
+        self._router = CompiledRouter()
+        for template in BATCH_ROUTES:
+            self._router.add_route(template, served[template])
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._once(req, resp)
+                return
+            except BatchFailed as failed:
+                failed.render(resp)
+                return
+            except TransactionConflict:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                log.info("batch rolled back by a transaction conflict; running it again")
+
+    @idempotent
+    def _once(self, req: falcon.Request, resp: falcon.Response) -> None:
+        operations = self._parse(load(BATCH_INPUT, read_json_object(req))["operations"])
+        with self.db.joined_transaction():  # the Idempotency-Key's, when the request has one
+            results = self._run(req, operations)
+        resp.cache_control = ["private", "no-cache"]
+        send_json(resp, {"results": results})
+
+    def _run(self, req: falcon.Request, operations: list[Operation]) -> list[dict[str, Any]]:
+        """Every operation in order; the first failure raises (and so rolls the batch back)."""
+        ids: dict[str, str] = {}
+        results = []
+        for op in operations:
+            call = self._call(op, ids)
+            resource = self._route(call.path)[0]  # type: ignore[index]
+            answer = subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, req)
+            if answer.error is not None:
+                if answer.status >= 500:  # the server's failure (the database), not the operation's
+                    raise answer.error
+                raise BatchFailed(op.index, answer)
+            if op.ref is not None:
+                ids[op.ref] = self._created_id(op, call, answer, req)
+            results.append(answer.as_json())
+        return results
+
+    def _route(self, path: str) -> tuple[object, dict[str, Any], str] | None:
+        """The batch route `path` is on: its resource, path parameters and URI template."""
+        found = self._router.find(path)
+        if found is None:
+            return None
+        resource, _, params, template = found
+        return resource, params, str(template)
+
+    def _call(self, op: Operation, ids: dict[str, str]) -> subrequest.Call:
+        path = resolve_path(op.path, ids)
+        found = self._route(path)
+        assert found is not None  # checked with stand-in ids, and an id is a UUID
+        _, params, template = found
+        body = None if op.body is None else orjson.dumps(resolve_body(op.body, ids))
+        return subrequest.Call(op.method, path, template, params, op.headers, body)
+
+    @staticmethod
+    def _created_id(
+        op: Operation, call: subrequest.Call, answer: subrequest.Answer, req: falcon.Request
+    ) -> str:
+        location = answer.headers.get("Location")
+        if location is None:
+            error = Invalid(
+                {"ref": ["Only an operation that creates (answers with a Location) names an id."]}
+            )
+            raise BatchFailed(op.index, subrequest.refuse(call, req, error))
+        return location.rstrip("/").rsplit("/", 1)[-1]
+
+    def _parse(self, raw: list[dict[str, Any]]) -> list[Operation]:
+        """The operations, or Invalid naming each bad one (`operations[3].path`) before any runs."""
+        errors: dict[str, list[str]] = {}
+        later = {op["ref"]: index for index, op in enumerate(raw) if "ref" in op}
+        defined: set[str] = set()
+        operations = []
+        for index, data in enumerate(raw):
+            op = Operation(
+                index,
+                data["method"].upper(),
+                data["path"].rstrip("/") or "/",
+                data.get("body"),
+                data.get("headers", {}),
+                data.get("ref"),
+            )
+            for field, messages in self._check(op, defined, later).items():
+                errors.setdefault(f"operations[{index}].{field}", []).extend(messages)
+            if op.ref is not None:
+                if op.ref in defined:
+                    errors.setdefault(f"operations[{index}].ref", []).append(
+                        "Already names an earlier operation."
+                    )
+                defined.add(op.ref)
+            operations.append(op)
+        if errors:
+            raise Invalid(flatten_errors(errors))
+        return operations
+
+    def _check(self, op: Operation, defined: set[str], later: dict[str, int]) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for field, name in refs_of(op):
+            if name not in defined:
+                where = f"the ref of operation {later[name]}, which runs later" if name in later else "no ref"
+                errors.setdefault(field, []).append(f"${name} is {where}: a ref names an earlier operation.")
+        if op.body is not None and len(orjson.dumps(op.body)) > self.max_body_bytes:
+            errors["body"] = [f"Larger than {self.max_body_bytes} bytes (MAX_BODY_BYTES)."]
+        if "?" in op.path or "#" in op.path:
+            errors.setdefault("path", []).append("Must be a path alone, with no query or fragment.")
+            return errors
+        found = self._route(resolve_path(op.path, {}, _PLACEHOLDER_ID))
+        if found is None:
+            errors.setdefault("path", []).append(f"Not a route a batch runs; these are: {_allowed()}.")
+        elif op.method not in BATCH_ROUTES[found[2]]:
+            methods = ", ".join(BATCH_ROUTES[found[2]])
+            errors["method"] = [f"{op.method} is not run in a batch on this path; these are: {methods}."]
+        return errors
+
+
+def _allowed() -> str:
+    return ", ".join(f"{'|'.join(methods)} {template}" for template, methods in BATCH_ROUTES.items())
+
+
+def refs_of(op: Operation) -> list[tuple[str, str]]:
+    """(field, ref name) for every `$<ref>` the operation uses: path segments and id fields."""
+    found = [("path", m.group(1)) for segment in op.path.split("/") if (m := _REF.match(segment))]
+    for field in ID_FIELDS:
+        value = (op.body or {}).get(field)
+        if isinstance(value, str) and (m := _REF.match(value)):
+            found.append((f"body.{field}", m.group(1)))
+    return found
+
+
+def resolve_path(path: str, ids: dict[str, str], default: str | None = None) -> str:
+    """`path` with each `$<ref>` segment replaced by its id (or `default`, while checking routes)."""
+    segments = [(ids.get(m.group(1), default) if (m := _REF.match(s)) else s) for s in path.split("/")]
+    return "/".join(s if s is not None else "" for s in segments)
+
+
+def resolve_body(body: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    """`body` with `"$<ref>"` in an id field replaced by the id that ref names."""
+    resolved = dict(body)
+    for field in ID_FIELDS:
+        value = body.get(field)
+        if isinstance(value, str) and (m := _REF.match(value)) and m.group(1) in ids:
+            resolved[field] = ids[m.group(1)]
+    return resolved
