@@ -15,7 +15,6 @@ from marshmallow import (
     fields,
     post_load,
     pre_load,
-    validates,
     validates_schema,
 )
 from marshmallow.validate import Length, OneOf, Range, Regexp
@@ -360,7 +359,16 @@ class RemindersQuery(Schema):
 
 MAX_BATCH_OPERATIONS = 100
 REF_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
-OPERATION_HEADERS = ("If-Match",)  # what an operation may send: the batch request carries the rest
+BATCH_METHODS = ("DELETE", "PATCH", "POST", "PUT")
+
+
+class OperationHeaders(Schema):
+    """What an operation may send of its own; the batch request carries the rest (Idempotency-Key)."""
+
+    class Meta:
+        unknown = RAISE
+
+    if_match = fields.String(data_key="If-Match", metadata={"description": "As on the route alone."})
 
 
 class OperationInput(Schema):
@@ -369,28 +377,20 @@ class OperationInput(Schema):
     class Meta:
         unknown = RAISE
 
-    method = Text(required=True, validate=Length(1, 16), metadata={"example": "POST"})
+    method = fields.String(
+        required=True,
+        validate=OneOf(
+            BATCH_METHODS, error=f"Must be one of: {', '.join(BATCH_METHODS)} (a batch runs writes)."
+        ),
+        metadata={"example": "POST"},
+    )
     path = Text(required=True, validate=Length(1, 2000), metadata={"example": "/api/v1/tasks/$t1/toggle"})
     body = fields.Dict(keys=fields.String(), metadata={"description": "The request body, a JSON object."})
-    headers = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={"description": "Only `If-Match`.", "example": {"If-Match": '"1"'}},
-    )
+    headers = fields.Nested(OperationHeaders, metadata={"example": {"If-Match": '"1"'}})
     ref = fields.String(
         validate=Regexp(REF_NAME, error="Must be 1 to 64 of A-Z a-z 0-9 . _ -."),
         metadata={"description": "A name for the id this operation creates: later ones write `$<ref>`."},
     )
-
-    @validates("headers")
-    def only_operation_headers(self, headers: dict[str, str], **kwargs: Any) -> None:
-        allowed = {name.lower() for name in OPERATION_HEADERS}
-        refused = sorted(name for name in headers if name.lower() not in allowed)
-        if refused:
-            raise ValidationError(
-                f"Not allowed per operation: {', '.join(refused)}; only {', '.join(OPERATION_HEADERS)} "
-                "(Idempotency-Key goes on the batch request)."
-            )
 
 
 class BatchInput(Schema):
@@ -468,6 +468,11 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
                 if isinstance(inner, dict):  # an object in a list: `operations[3].path`
                     for name, messages in _flatten(inner).items():
                         flat.setdefault(f"{key}[{index}].{name}", []).extend(messages)
+                    continue
+                if isinstance(index, str):  # a field of a nested object: `headers.If-Match`
+                    flat.setdefault(f"{key}.{index}", []).extend(
+                        inner if isinstance(inner, list) else [inner]
+                    )
                     continue
                 for message in inner if isinstance(inner, list) else [inner]:
                     flat.setdefault(key, []).append(f"Item {index}: {message}")

@@ -32,6 +32,10 @@ def filter_case(context: Any, case: Any) -> bool:
     meta = case.meta
     if meta is not None and meta.generation.mode != GenerationMode.POSITIVE:
         return True
+    if case.path == "/api/v1/batch":
+        # what a batch accepts is each operation's route's own rules (a route it runs, a body that
+        # route takes, a ref to an earlier operation), which the document states in words
+        return False
     return _parameters_as_documented(case) and _query_as_documented(case) and _body_as_documented(case)
 
 

@@ -208,10 +208,10 @@ class Batch:
         for index, data in enumerate(raw):
             op = Operation(
                 index,
-                data["method"].upper(),
+                data["method"],
                 data["path"].rstrip("/") or "/",
                 data.get("body"),
-                data.get("headers", {}),
+                {"If-Match": data["headers"]["if_match"]} if "if_match" in data.get("headers", {}) else {},
                 data.get("ref"),
             )
             for field, messages in self._check(op, defined, later).items():
