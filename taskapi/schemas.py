@@ -382,11 +382,14 @@ class OperationInput(Schema):
         validate=OneOf(
             BATCH_METHODS, error=f"Must be one of: {', '.join(BATCH_METHODS)} (a batch runs writes)."
         ),
-        metadata={"example": "POST"},
     )
-    path = Text(required=True, validate=Length(1, 2000), metadata={"example": "/api/v1/tasks/$t1/toggle"})
+    path = Text(
+        required=True,
+        validate=Length(1, 2000),
+        metadata={"description": "A task route's path; `$<ref>` as a segment is an earlier operation's id."},
+    )
     body = fields.Dict(keys=fields.String(), metadata={"description": "The request body, a JSON object."})
-    headers = fields.Nested(OperationHeaders, metadata={"example": {"If-Match": '"1"'}})
+    headers = fields.Nested(OperationHeaders)
     ref = fields.String(
         validate=Regexp(REF_NAME, error="Must be 1 to 64 of A-Z a-z 0-9 . _ -."),
         metadata={"description": "A name for the id this operation creates: later ones write `$<ref>`."},
