@@ -112,6 +112,7 @@ def test_a_deadlock_not_retried_is_503_and_leaves_nothing_of_the_loser(
     assert statuses == [200, 503]
     loser = next(r for r in results if r.status_code == 503)
     assert loser.headers["Retry-After"] and loser.json["type"] == "/problems/database-unavailable"
+    assert "operation" not in loser.json  # the server's failure, not one operation's
     winner = marks[[r.status_code for r in results].index(200)]
     assert [read(alice, t)["title"] for t in (t1, t2)] == [winner, winner]
     assert read(alice, t1)["version"] == read(alice, t2)["version"] == 2

@@ -204,10 +204,20 @@ HANDLERS: dict[type[Exception], Handler] = {
 }
 
 
+def _handler(ex: Exception) -> Handler:
+    return next(HANDLERS[cls] for cls in type(ex).__mro__ if cls in HANDLERS)
+
+
 def render_error(req: falcon.Request, resp: falcon.Response, ex: Exception) -> None:
     """Answer `ex` exactly as the app would: for a request run inside another (a batch's operation)."""
-    handler = next(HANDLERS[cls] for cls in type(ex).__mro__ if cls in HANDLERS)
-    handler(req, resp, ex, {})
+    _handler(ex)(req, resp, ex, {})
+
+
+def is_refusal(ex: Exception) -> bool:
+    """Whether the app answers `ex` with a 4xx (the request's fault), not a 5xx (the server's)."""
+    if isinstance(ex, falcon.HTTPError):
+        return ex.status_code < 500
+    return _handler(ex) not in (_crash, _unavailable, _mismatch)
 
 
 def install(app: falcon.App) -> None:

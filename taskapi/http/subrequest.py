@@ -12,7 +12,7 @@ import falcon
 import falcon.testing
 import orjson
 
-from taskapi.http.errors import render_error
+from taskapi.http.errors import is_refusal, render_error
 
 Responder = Callable[..., None]
 # names as the API sends them (Falcon keeps response headers in lower case)
@@ -22,7 +22,7 @@ _HEADER_NAMES = {"etag": "ETag", "www-authenticate": "WWW-Authenticate"}
 @dataclass(frozen=True)
 class Answer:
     """What the responder answered: status, the headers it set, the body as JSON (None if none),
-    and the error it raised (already rendered as the app renders it), if any."""
+    and the refusal it raised (rendered as the app renders it), if any."""
 
     status: int
     headers: dict[str, str]
@@ -46,12 +46,16 @@ class Call:
 
 
 def run(responder: Responder, call: Call, outer: falcon.Request) -> Answer:
-    """`responder` on a request of its own, for the user of `outer` (whose request id it shares)."""
+    """`responder` on a request of its own, for the user of `outer` (whose request id it shares).
+    A refusal (4xx) is answered; the server's own failure (the database, a bug) is raised, for
+    the outer request to fail with."""
     req = _request(call, outer)
     resp = falcon.Response()
     try:
         responder(req, resp, **call.params)
     except Exception as exc:
+        if not is_refusal(exc):
+            raise
         render_error(req, resp, exc)
         return _answer(resp, exc)
     return _answer(resp, None)

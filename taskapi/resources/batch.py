@@ -159,12 +159,9 @@ class Batch:
         ids: dict[str, str] = {}
         results = []
         for op in operations:
-            call = self._call(op, ids)
-            resource = self._route(call.path)[0]  # type: ignore[index]
+            resource, call = self._call(op, ids)
             answer = subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, req)
             if answer.error is not None:
-                if answer.status >= 500:  # the server's failure (the database), not the operation's
-                    raise answer.error
                 raise BatchFailed(op.index, answer)
             if op.ref is not None:
                 ids[op.ref] = self._created_id(op, call, answer, req)
@@ -179,13 +176,14 @@ class Batch:
         resource, _, params, template = found
         return resource, params, str(template)
 
-    def _call(self, op: Operation, ids: dict[str, str]) -> subrequest.Call:
+    def _call(self, op: Operation, ids: dict[str, str]) -> tuple[object, subrequest.Call]:
+        """The operation's resource, and its request with the refs it uses resolved."""
         path = resolve_path(op.path, ids)
         found = self._route(path)
         assert found is not None  # checked with stand-in ids, and an id is a UUID
-        _, params, template = found
+        resource, params, template = found
         body = None if op.body is None else orjson.dumps(resolve_body(op.body, ids))
-        return subrequest.Call(op.method, path, template, params, op.headers, body)
+        return resource, subrequest.Call(op.method, path, template, params, op.headers, body)
 
     @staticmethod
     def _created_id(
