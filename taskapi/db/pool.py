@@ -154,10 +154,15 @@ class Database:
         if self._pooler_checked or not self._pooler_check_lock.acquire(blocking=False):
             return  # done, or another of the pool's threads is at it
         try:
+            if self._pooler_checked:  # finished by another thread just before this one got the lock
+                return
             pooler = behind_transaction_pooler(self._conninfo, self._connect_timeout)
         except psycopg.Error as exc:
             log.info("pooler check failed (%s); prepared statements stay off until it succeeds", exc)
             return
+        else:
+            # decided while the lock is held: a second thread cannot run the check (and log) again
+            self._pooler_checked = True
         finally:
             self._pooler_check_lock.release()
         if pooler:
@@ -167,7 +172,6 @@ class Database:
             )
         else:
             self.prepare_threshold = PREPARE_THRESHOLD
-        self._pooler_checked = True
 
     def open(self) -> None:
         """Open the pool without waiting for the database (a worker starts even while it is down)."""
