@@ -18,6 +18,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from taskapi.openapi.shapes import (
     HealthStatus,
+    ListPage,
     LiveStatus,
     OccurrenceList,
     Problem,
@@ -26,7 +27,17 @@ from taskapi.openapi.shapes import (
     TaskPage,
     ToggleResult,
 )
-from taskapi.schemas import TASK_FIELDS, Choice, TaskInput, TaskSchema
+from taskapi.schemas import (
+    LIST_FIELDS,
+    TASK_FIELDS,
+    Choice,
+    ListInput,
+    ListMove,
+    ListSchema,
+    TaskInput,
+    TaskMove,
+    TaskSchema,
+)
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
@@ -48,10 +59,23 @@ TASK_EXAMPLE = {
     "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
     "recurrence_anchor": "due",
     "is_recurring": True,
+    "list_id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
+    "parent_id": None,
     "position": 0,
     "version": 1,
     "created_at": "2026-11-20T17:04:11.123456+00:00",
     "updated_at": "2026-11-20T17:04:11.123456+00:00",
+}
+LIST_EXAMPLE = {
+    "id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
+    "name": "Inbox",
+    "color": None,
+    "is_inbox": True,
+    "position": 0,
+    "open_tasks": 3,
+    "version": 1,
+    "created_at": "2026-11-20T17:00:00.000000+00:00",
+    "updated_at": "2026-11-20T17:00:00.000000+00:00",
 }
 TASK_INPUT_EXAMPLE = {
     k: TASK_EXAMPLE[k]
@@ -118,12 +142,13 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
 PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
     400: ("Invalid input: `errors` names each bad field or parameter.", ()),
     401: ("Missing or invalid bearer token.", ("WWW-Authenticate",)),
-    404: ("No such task (absent or another user's).", ()),
+    404: ("No such task or list (absent or another user's).", ()),
     405: ("Method not allowed on this path.", ("Allow",)),
-    412: ("The task changed since the version in If-Match; `current` is the task now.", ("ETag",)),
+    412: ("It changed since the version in If-Match; `current` is the task (or list) now.", ("ETag",)),
     409: (
-        "A request with this Idempotency-Key is still in flight (retry shortly), or, on create, the "
-        "account keeps MAX_TASKS_PER_USER tasks already (`/problems/task-limit-reached`).",
+        "A request with this Idempotency-Key is still in flight (retry shortly); on create, the "
+        "account keeps MAX_TASKS_PER_USER tasks (or MAX_LISTS_PER_USER lists) already; on a list, "
+        "the name is taken (`/problems/list-name-taken`) or it is the Inbox, which stays.",
         (),
     ),
     410: ("The sync cursor is older than the deletions kept: do a full sync (no cursor).", ()),
@@ -277,6 +302,12 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("TaskInput", schema=TaskInput)
     spec.components.schema("TaskPatch", schema=TaskInput(partial=True))
     spec.components.schema("TaskPage", schema=TaskPage)
+    spec.components.schema("TaskMove", schema=TaskMove)
+    spec.components.schema("List", {"required": list(LIST_FIELDS)}, schema=ListSchema)
+    spec.components.schema("ListInput", schema=ListInput)
+    spec.components.schema("ListPatch", schema=ListInput(partial=True))
+    spec.components.schema("ListMove", schema=ListMove)
+    spec.components.schema("ListPage", schema=ListPage)
     spec.components.schema("ToggleResult", schema=ToggleResult)
     spec.components.schema("HealthStatus", schema=HealthStatus)
     spec.components.schema("LiveStatus", schema=LiveStatus)
