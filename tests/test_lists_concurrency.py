@@ -46,7 +46,7 @@ def test_two_moves_that_together_make_a_cycle_cannot_both_succeed(alice: Api) ->
         a, b = alice.create(title="a"), alice.create(title="b")
         pair = (a, b)
 
-        def put_under_the_other(i: int) -> int:
+        def put_under_the_other(i: int, pair: tuple[dict, dict] = pair) -> int:
             mine, other = pair[i], pair[1 - i]
             body = {"parent_id": other["id"], "after": None}
             return alice.request("POST", f"{TASKS}/{mine['id']}/move", json=body).status_code
