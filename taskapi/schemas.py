@@ -405,6 +405,15 @@ class SyncQuery(Schema):
     limit = QueryInteger(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
 
 
+class CalendarQuery(Schema):
+    """Query parameters of GET /api/v1/tasks.ics."""
+
+    class Meta:
+        unknown = RAISE
+
+    list_id = fields.UUID(metadata=_doc("Export this list only (another user's or an absent one: empty)."))
+
+
 class OccurrencesQuery(Schema):
     """Query parameters of GET /api/v1/tasks/{id}/occurrences."""
 
@@ -438,6 +447,7 @@ LIST_MOVE = ListMove()
 LIST_QUERY = ListQuery()
 SYNC_QUERY = SyncQuery()
 OCCURRENCES_QUERY = OccurrencesQuery()
+CALENDAR_QUERY = CalendarQuery()
 REMINDERS_QUERY = RemindersQuery()
 
 
@@ -490,6 +500,7 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
 
 __all__ = [
     "EXCLUDE",
+    "CalendarQuery",
     "ListInput",
     "ListMove",
     "ListQuery",

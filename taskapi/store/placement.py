@@ -96,6 +96,9 @@ class Placer:
             target = parent["list_id"] if list_id is None else list_id
         else:
             target = self.inbox(conn, user_id)["id"] if list_id is None else list_id
+        if current is not None and _stays(current, merged, target):
+            # nothing the lists' order, counts or trees depend on changes: no list lock needed
+            return Place(target, parent_id, current["position"])
         locked = self.lock_lists(conn, user_id, [target, *([current["list_id"]] if current else [])])
         if target not in locked:
             raise Invalid({"list_id": [MESSAGES["list_id"]]})
@@ -215,3 +218,13 @@ class Placer:
             return [Sibling(r["id"], r["position"]) for r in rows]
 
         return following
+
+
+def _stays(current: Row, merged: Row, target: UUID) -> bool:
+    """Whether the write leaves the task where it is, as open or done as it was, with its rule."""
+    return (
+        (target, merged["parent_id"]) == (current["list_id"], current["parent_id"])
+        and merged["position"] == current["position"]
+        and merged["completed"] == current["completed"]
+        and merged["recurrence_rule"] == current["recurrence_rule"]
+    )
