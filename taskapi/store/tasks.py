@@ -82,7 +82,10 @@ class TaskStore:
 
     def get(self, user_id: str, task_id: UUID) -> Row:
         with self._db.connection() as conn:
-            row = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
+            return self._read(conn, user_id, task_id)
+
+    def _read(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
+        row = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
         if row is None:
             raise TaskNotFound()
         return row
@@ -135,7 +138,7 @@ class TaskStore:
             seen = self.get(user_id, task_id)
             with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
                 self._placer.lock_lists(conn, user_id, [seen["list_id"]])
-                current = self.get(user_id, task_id)
+                current = self._read(conn, user_id, task_id)
                 if current["list_id"] != seen["list_id"]:
                     continue  # it moved before the lock: lock its list now
                 fields = change(current)
@@ -149,7 +152,7 @@ class TaskStore:
             seen = self.get(user_id, task_id)
             with self._db.connection() as conn, conn.transaction():
                 self._placer.lock_lists(conn, user_id, [seen["list_id"]])
-                current = self.get(user_id, task_id)
+                current = self._read(conn, user_id, task_id)
                 if current["list_id"] != seen["list_id"]:
                     continue  # it moved before the lock: lock its list now
                 _check_version(current, versions)
