@@ -64,7 +64,7 @@ SELECT user_id,
        (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0')
         || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid,
        'Inbox', true, 0
-FROM (SELECT DISTINCT user_id, md5(user_id || random()::text) AS h FROM tasks) AS users;
+FROM (SELECT user_id, md5(user_id || random()::text) AS h FROM (SELECT DISTINCT user_id FROM tasks) AS u) AS users;
 
 ALTER TABLE tasks ADD COLUMN list_id uuid, ADD COLUMN parent_id uuid;
 
