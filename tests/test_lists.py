@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import falcon.testing
 
+from taskapi.app import create_app
+from taskapi.config import Config
 from tests.api import Api
 from tests.concurrency import race
 
@@ -179,3 +182,41 @@ def test_open_tasks_counts_each_lists_open_tasks(alice: Api) -> None:
     assert counts == {"Inbox": 1, "Work": 1}
     version = alice.request("GET", f"{LISTS}/{work['id']}").json["version"]
     assert version == 1  # derived: changes no version
+
+
+def test_the_sync_feed_carries_list_changes(alice: Api) -> None:
+    first = alice.request("GET", "/api/v1/sync").json
+    assert [entry["name"] for entry in first["changed_lists"]] == ["Inbox"]
+    assert first["deleted_lists"] == []
+
+    work = make_list(alice, "Work")
+    alice.request("PATCH", f"{LISTS}/{work['id']}", json={"color": "#112233"})
+    feed = alice.request("GET", "/api/v1/sync", params={"cursor": first["cursor"]}).json
+
+    assert [(entry["id"], entry["color"], entry["version"]) for entry in feed["changed_lists"]] == [
+        (work["id"], "#112233", 2)
+    ]
+    assert feed["changed"] == [] and feed["deleted"] == []
+
+
+def test_list_create_honours_idempotency_keys(alice: Api) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+
+    first = alice.request("POST", LISTS, json={"name": "Once"}, headers=key)
+    again = alice.request("POST", LISTS, json={"name": "Once"}, headers=key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
+    assert [entry["name"] for entry in lists_of(alice)] == ["Inbox", "Once"]
+
+
+def test_the_list_cap_is_a_409(config: Config) -> None:
+    capped_app = create_app(replace(config, db_pool_max_size=2, max_lists_per_user=3))
+    try:
+        capped = Api(falcon.testing.TestClient(capped_app), f"user-{uuid.uuid4().hex[:12]}")
+        assert [capped.request("POST", LISTS, json={"name": n}).status_code for n in "ab"] == [201, 201]
+        refused = capped.request("POST", LISTS, json={"name": "c"})
+        assert refused.status_code == 409 and refused.json["type"] == "/problems/list-limit-reached"
+        assert len(lists_of(capped)) == 3
+    finally:
+        capped_app.close()

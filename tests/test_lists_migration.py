@@ -53,7 +53,8 @@ def test_existing_tasks_move_into_each_users_inbox_and_rollback_restores_the_sch
         ).fetchall()
         assert [user for user, _, _ in inboxes] == ["user-0", "user-1", "user-2"]
         placed = conn.execute(
-            "SELECT t.user_id, count(*) FROM tasks AS t JOIN lists AS l ON (l.user_id, l.id) = (t.user_id, t.list_id) "
+            "SELECT t.user_id, count(*) FROM tasks AS t "
+            "JOIN lists AS l ON (l.user_id, l.id) = (t.user_id, t.list_id) "
             "WHERE l.is_inbox GROUP BY t.user_id ORDER BY t.user_id"
         ).fetchall()
         assert placed == [("user-0", 10), ("user-1", 10), ("user-2", 10)]

@@ -208,3 +208,19 @@ def test_a_recurring_parent_rolls_over_with_a_fresh_open_copy_of_its_subtree(ali
     assert again["next_task"] is None
     everything = alice.request("GET", TASKS, params={"limit": "100"}).json["items"]
     assert sum(task["title"] == "inbox zero" for task in everything) == 2
+
+
+def test_a_put_without_list_and_parent_puts_the_task_at_the_top_of_the_inbox(alice: Api) -> None:
+    work = make_list(alice, "Work")
+    parent = alice.create(title="parent", list_id=work["id"])
+    child = alice.create(title="child", parent_id=parent["id"])
+
+    kept = alice.request("PUT", f"{TASKS}/{child['id']}", json={"title": "child", "parent_id": parent["id"]})
+    assert (
+        kept.status_code == 200
+        and kept.json["list_id"] == work["id"]
+        and kept.json["parent_id"] == parent["id"]
+    )
+    moved = alice.request("PUT", f"{TASKS}/{child['id']}", json={"title": "child"})
+    assert moved.status_code == 200 and moved.json["parent_id"] is None
+    assert moved.json["list_id"] == alice.request("GET", "/api/v1/lists").json["items"][0]["id"]
