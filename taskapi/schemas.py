@@ -213,7 +213,7 @@ class TaskSchema(Schema):
 
 
 TASK_FIELDS = tuple(TaskSchema().fields)
-COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class TaskMove(Schema):
@@ -245,7 +245,9 @@ class ListInput(Schema):
         unknown = RAISE
 
     name = Text(trim=True, required=True, validate=Length(1, rules.MAX_LIST_NAME, error=MESSAGES["name"]))
-    color = Text(allow_none=True, load_default=None, validate=lambda v: _color(v))
+    color = Text(
+        allow_none=True, load_default=None, validate=lambda v: _color(v), metadata={"pattern": COLOR.pattern}
+    )
     position = fields.Integer(strict=True, validate=INT32, metadata=_doc("Default: after the last list."))
 
     @pre_load
@@ -265,7 +267,7 @@ LIST_READ_ONLY = ("id", "user_id", "is_inbox", "open_tasks", "version", "created
 
 
 def _color(value: str | None) -> bool:
-    if value is not None and not COLOR.match(value):
+    if value is not None and not COLOR.fullmatch(value):  # fullmatch: no trailing newline either
         raise ValidationError(MESSAGES["color"])
     return True
 

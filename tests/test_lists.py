@@ -31,6 +31,8 @@ def test_a_new_user_has_exactly_one_inbox(alice: Api) -> None:
     items = lists_of(alice)
 
     assert [(item["name"], item["is_inbox"], item["open_tasks"]) for item in items] == [("Inbox", True, 0)]
+    # the listing shows a list exactly as reading it does
+    assert items[0] == alice.request("GET", f"{LISTS}/{items[0]['id']}").json
     assert uuid.UUID(items[0]["id"]).version == 7
     assert lists_of(alice) == items
 

@@ -2,7 +2,7 @@
 -- out %(exclude_id)s.
 SELECT id, position FROM lists
 WHERE user_id = %(user_id)s
-  AND (position, id) > (%(after_position)s::integer, %(after_id)s::uuid)
+  AND (position, id) > (CAST(%(after_position)s AS integer), %(after_id)s::uuid)
   AND id <> %(exclude_id)s
 ORDER BY position, id
 LIMIT %(limit)s;

@@ -4,14 +4,14 @@
 (SELECT id, position FROM tasks
  WHERE user_id = %(user_id)s AND list_id = %(list_id)s AND parent_id IS NULL
    AND %(parent_id)s::uuid IS NULL
-   AND (position, id) > (%(after_position)s::integer, %(after_id)s::uuid)
+   AND (position, id) > (CAST(%(after_position)s AS integer), %(after_id)s::uuid)
    AND id <> %(exclude_id)s
  ORDER BY position, id
  LIMIT %(limit)s)
 UNION ALL
 (SELECT id, position FROM tasks
  WHERE user_id = %(user_id)s AND parent_id = %(parent_id)s::uuid
-   AND (position, id) > (%(after_position)s::integer, %(after_id)s::uuid)
+   AND (position, id) > (CAST(%(after_position)s AS integer), %(after_id)s::uuid)
    AND id <> %(exclude_id)s
  ORDER BY position, id
  LIMIT %(limit)s)
