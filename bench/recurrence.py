@@ -58,7 +58,7 @@ HOSTILE: list[tuple[str, str, datetime, datetime, str]] = [
 ]
 
 
-def task(rule: str, start: datetime, due: datetime, zone: str) -> dict[str, Any]:
+def task(rule: str, start: datetime, due: datetime, zone: str = "UTC") -> dict[str, Any]:
     return {
         "recurrence_rule": rule,
         "recurrence_anchor": "due",

@@ -23,7 +23,7 @@ from taskapi.http.browser import Cors, SecurityHeaders
 from taskapi.http.metrics import MetricsEndpoint, RequestMetrics
 from taskapi.http.middleware import BearerAuth, RequestBody, RequestContext
 from taskapi.logs import configure_logging
-from taskapi.openapi.document import build_spec
+from taskapi.openapi.document import Route, build_spec
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health, Liveness
 from taskapi.resources.lists import ListCollection, ListItem, ListMoveResource
@@ -42,6 +42,10 @@ class TaskApp(falcon.App):
     db: Database
     monitor: DatabaseMonitor
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.routes: list[Route] = []  # what the OpenAPI document describes
+
     def close(self) -> None:
         self.monitor.stop()
         self.db.close()
@@ -54,6 +58,7 @@ class TaskApp(falcon.App):
         if get is not None and not hasattr(resource, f"on_head{suffix}"):
             setattr(resource, f"on_head{suffix}", get)
         super().add_route(uri_template, resource, **kwargs)
+        self.routes.append((uri_template, resource, suffix))
 
 
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
@@ -109,7 +114,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
     app.add_route("/api/v1/reminders", Reminders(schedule))
-    document.publish(build_spec(app, API_VERSION))  # once, after every route is added
+    document.publish(build_spec(app.routes, API_VERSION))  # once, after every route is added
     return app
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
-from taskapi.domain import recurrence, rules
+from taskapi.domain import recurrence, rules, syntax
 from taskapi.domain.errors import Invalid
 from taskapi.domain.rules import ANCHORS, MESSAGES, PRIORITIES
 from taskapi.domain.zones import is_zone_name, zone_names
@@ -18,11 +18,9 @@ from taskapi.store.listing import SORT_KEY_TYPES
 
 READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "created_at", "updated_at")
 INT32 = Range(-(2**31), 2**31 - 1)
-# what Python's datetime and the database both hold, whatever the offset
-EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
-# RFC 3339 5.6 date-time only: Python would also take ISO week dates, basic format, +0100 or +01
 _ASCII_INTEGER = re.compile(r"^-?[0-9]{1,12}\Z")
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+# the shape of an RFC 3339 date-time, to tell a bad year from a bad form (syntax.TIMESTAMP is the rule)
+_RFC3339_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9:.]+(?:[Zz]|[+-][0-9:]+)")
 
 
 class Text(fields.String):
@@ -59,23 +57,29 @@ class StrictBoolean(fields.Boolean):
 
 
 class Timestamp(fields.AwareDateTime):
-    """An RFC 3339 timestamp with an offset; one without is refused, never guessed."""
+    """An RFC 3339 timestamp with an offset (syntax.TIMESTAMP); one without is refused, never guessed."""
 
     default_error_messages = {
         "invalid": "Must be an RFC 3339 timestamp with an offset, e.g. 2026-11-22T09:00:00+00:00.",
         "invalid_awareness": "Must carry a time zone offset, e.g. 2026-11-22T09:00:00+00:00 or ...Z.",
     }
+    # what the OpenAPI document shows (a subclass may accept more before it reads the value)
+    document_pattern = syntax.TIMESTAMP
+    description = (
+        "RFC 3339 with an offset (Z or ±HH:MM), a year from 1900 to 9999 (9999-12-31 excluded, so "
+        "that every offset stays within the year 9999 in UTC)."
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or not RFC3339.match(value):
+        if not isinstance(value, str) or not syntax.matches(syntax.TIMESTAMP, value):
+            shaped = isinstance(value, str) and _RFC3339_SHAPE.fullmatch(value)
+            if shaped and not syntax.matches(syntax.YEAR, value[:10]):
+                raise ValidationError("Must be between the years 1900 and 9999 (9999-12-31 excluded).")
             raise self.make_error("invalid")
-        moment = super()._deserialize(value.upper(), attr, data, **kwargs)
-        if not EARLIEST <= moment <= LATEST:
-            raise ValidationError("Must be between the years 1900 and 9999.")
-        return moment
+        return super()._deserialize(value.upper(), attr, data, **kwargs)
 
 
 class TimeZoneName(fields.String):
@@ -117,11 +121,56 @@ class QueryInteger(fields.Integer):
 
 
 class RecurrenceRule(fields.String):
+    """An RFC 5545 RRULE; the document shows its syntax (syntax.RECURRENCE_RULE)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "pattern": syntax.RECURRENCE_RULE,
+            "maxLength": syntax.MAX_RULE_LENGTH,
+            "description": "An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO, in any case: FREQ first "
+            "(at most HOURLY), each part at most once, not both UNTIL and COUNT, UNTIL a real date, "
+            f"at most {syntax.MAX_RULE_LENGTH} characters; it must produce a date from due_date on.",
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         try:
             return recurrence.normalize_rule(super()._deserialize(value, attr, data, **kwargs))
         except recurrence.RuleError as exc:
             raise ValidationError(rules.rule_message(exc)) from None
+
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UUID_TEXT = re.compile(UUID_TEXT)
+_UUID_MESSAGE = "Must be an id as the API gives it, e.g. 019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e."
+
+
+class Id(fields.UUID):
+    """A task's or list's id, written as the API writes ids (hex, hyphenated; any case): the
+    document's pattern is exactly what is accepted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": f"^{UUID_TEXT}$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not (isinstance(value, str) and _UUID_TEXT.fullmatch(value)):
+            raise ValidationError(_UUID_MESSAGE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Color(fields.String):
+    """`#rrggbb` (any case), stored lower-case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": COLOR.pattern, "description": "`#rrggbb`, or null."}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not COLOR.fullmatch(text):  # fullmatch: no trailing newline either
+            raise ValidationError(MESSAGES["color"])
+        return text.lower()
 
 
 class TaskInput(Schema):
@@ -150,8 +199,8 @@ class TaskInput(Schema):
     recurrence_rule = RecurrenceRule(allow_none=True, load_default=None)
     recurrence_anchor = Choice(ANCHORS, load_default="due")
     # omitted: server-placed (the Inbox, or the parent's list; after the last sibling)
-    list_id = fields.UUID(load_default=None)
-    parent_id = fields.UUID(allow_none=True, load_default=None)
+    list_id = Id(load_default=None)
+    parent_id = Id(allow_none=True, load_default=None)
     position = fields.Integer(strict=True, load_default=None, validate=INT32)
 
     @pre_load
@@ -213,7 +262,6 @@ class TaskSchema(Schema):
 
 
 TASK_FIELDS = tuple(TaskSchema().fields)
-COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class TaskMove(Schema):
@@ -222,9 +270,9 @@ class TaskMove(Schema):
     class Meta:
         unknown = RAISE
 
-    list_id = fields.UUID(metadata=_doc("Default: where it is (or the parent's list)."))
-    parent_id = fields.UUID(allow_none=True, metadata=_doc("`null`: top level. Default: where it is."))
-    after = fields.UUID(
+    list_id = Id(metadata=_doc("Default: where it is (or the parent's list)."))
+    parent_id = Id(allow_none=True, metadata=_doc("`null`: top level. Default: where it is."))
+    after = Id(
         required=True, allow_none=True, metadata=_doc("The sibling it goes directly after; `null`: first.")
     )
 
@@ -235,7 +283,7 @@ class ListMove(Schema):
     class Meta:
         unknown = RAISE
 
-    after = fields.UUID(required=True, allow_none=True)
+    after = Id(required=True, allow_none=True)
 
 
 class ListInput(Schema):
@@ -245,9 +293,7 @@ class ListInput(Schema):
         unknown = RAISE
 
     name = Text(trim=True, required=True, validate=Length(1, rules.MAX_LIST_NAME, error=MESSAGES["name"]))
-    color = Text(
-        allow_none=True, load_default=None, validate=lambda v: _color(v), metadata={"pattern": COLOR.pattern}
-    )
+    color = Color(allow_none=True, load_default=None)
     position = fields.Integer(strict=True, validate=INT32, metadata=_doc("Default: after the last list."))
 
     @pre_load
@@ -256,20 +302,8 @@ class ListInput(Schema):
             return {k: v for k, v in data.items() if k not in LIST_READ_ONLY}
         return data
 
-    @post_load
-    def lower_color(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if data.get("color"):
-            data["color"] = data["color"].lower()
-        return data
-
 
 LIST_READ_ONLY = ("id", "user_id", "is_inbox", "open_tasks", "version", "created_at", "updated_at")
-
-
-def _color(value: str | None) -> bool:
-    if value is not None and not COLOR.fullmatch(value):  # fullmatch: no trailing newline either
-        raise ValidationError(MESSAGES["color"])
-    return True
 
 
 class ListSchema(Schema):
@@ -314,6 +348,9 @@ class QueryBoolean(fields.Boolean):
 class QueryTimestamp(Timestamp):
     """A Timestamp from a query string, where an unencoded `+` of the offset arrives as a space."""
 
+    document_pattern = syntax.QUERY_TIMESTAMP
+    description = Timestamp.description + " An unencoded `+` (a space) is read as `+`."
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if isinstance(value, str):
             value = value.replace(" ", "+")
@@ -323,11 +360,15 @@ class QueryTimestamp(Timestamp):
 class ParentFilter(fields.String):
     """A task id, or `none` (top-level tasks only)."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": f"^(none|{UUID_TEXT})$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
         if text == "none":
             return "none"
-        return fields.UUID()._deserialize(text, attr, data, **kwargs)
+        return Id()._deserialize(text, attr, data, **kwargs)
 
 
 class CommaSeparated(BoundedList):
@@ -367,13 +408,16 @@ class ListQuery(Schema):
     )
     due_date_from = QueryTimestamp()
     due_date_to = QueryTimestamp()
-    list_id = fields.UUID()
+    list_id = Id()
     parent_id = ParentFilter(metadata=_doc("A task's id: its direct subtasks; `none`: top-level tasks."))
     sort_by = fields.String(validate=OneOf(SORT_FIELDS, error=f"Must be one of: {', '.join(SORT_FIELDS)}."))
     sort_order = fields.String(validate=OneOf(("asc", "desc"), error="Must be asc or desc."))
     limit = QueryInteger(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
     offset = QueryInteger(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
-    cursor = fields.String(validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."))
+    cursor = fields.String(
+        validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."),
+        metadata={"pattern": syntax.LISTING_CURSOR, "description": "A `next_cursor` as given."},
+    )
 
     @validates_schema
     def check_combinations(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -403,7 +447,9 @@ class SyncQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    cursor = fields.String(load_default=None)
+    cursor = fields.String(
+        metadata={"pattern": syntax.SYNC_CURSOR, "description": "The `cursor` of the last sync."}
+    )
     limit = QueryInteger(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
 
 
@@ -413,7 +459,7 @@ class CalendarQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    list_id = fields.UUID(metadata=_doc("Export this list only (another user's or an absent one: empty)."))
+    list_id = Id(metadata=_doc("Export this list only (another user's or an absent one: empty)."))
 
 
 class OccurrencesQuery(Schema):
@@ -431,14 +477,7 @@ class RemindersQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    until = Timestamp(load_default=lambda: datetime.now(UTC))
-
-    @pre_load
-    def restore_plus(self, data: Any, **kwargs: Any) -> Any:
-        # an unencoded "+01:00" in a query string arrives as " 01:00" (form encoding)
-        if isinstance(data, dict) and isinstance(data.get("until"), str):
-            return {**data, "until": re.sub(r" (\d{2}:?\d{2})$", r"+\1", data["until"])}
-        return data
+    until = QueryTimestamp(load_default=lambda: datetime.now(UTC))
 
 
 # one instance each, made once: a schema instance deep-copies its fields when it is made

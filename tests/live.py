@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from taskapi.devtools.gunicorn import ROOT, free_port, gunicorn
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["ROOT", "LiveServer", "Reply", "free_port", "live_app", "live_server"]
 
 
 @dataclass
@@ -69,38 +59,8 @@ def live_server(
     env: dict[str, str], command: list[str] | None = None, ready_timeout: float = 30
 ) -> Iterator[LiveServer]:
     """Start gunicorn (or `command`) with `env` on a free port; stop it gracefully afterwards."""
-    port = free_port()
-    full_env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **env}
-    command = command or [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "taskapi.app:app"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    server = LiveServer(f"http://127.0.0.1:{port}", process)
-    try:
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {process.stdout.read().decode() if process.stdout else ''}"
-                )
-            try:
-                if server.request("GET", "/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not answer /health in time")
-            time.sleep(0.1)
-        yield server
-    finally:
-        # the second SIGTERM skips the drain's grace period (taskapi/drain.py): a graceful stop now
-        process.send_signal(signal.SIGTERM)
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with gunicorn({"WEB_CONCURRENCY": "2", **env}, command=command, ready_timeout=ready_timeout) as served:
+        yield LiveServer(served.base_url, served.process)
 
 
 @contextmanager

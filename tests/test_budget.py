@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bench.recurrence import task
 from taskapi.domain import budget, recurrence
 from taskapi.domain.rrule import dateutil_rule
 
@@ -60,7 +61,7 @@ def test_the_budget_counts_only_its_own_thread() -> None:
     def other() -> None:
         with budget.observe() as seen:
             for _ in range(3):
-                recurrence.preview(_task("FREQ=DAILY", START, START), 50)
+                recurrence.preview(task("FREQ=DAILY", START, START), 50)
         seen_there.extend(seen)
 
     with budget.observe() as seen_here, budget.metered(10**9):
@@ -70,17 +71,6 @@ def test_the_budget_counts_only_its_own_thread() -> None:
     # this thread only started and joined the other: none of its three previews counted here
     assert len(seen_here) == 1 and seen_here[0] < 200
     assert len(seen_there) == 3 and 200 < min(seen_there) <= max(seen_there) < budget.STEPS
-
-
-def _task(rule: str, start: datetime, due: datetime, zone: str = "UTC") -> dict[str, Any]:
-    return {
-        "recurrence_rule": rule,
-        "recurrence_anchor": "due",
-        "series_start": start,
-        "due_date": due,
-        "timezone": zone,
-        "occurrence": 2,
-    }
 
 
 def _plain(rule: str, start: datetime, zone: str, after: datetime, n: int) -> list[datetime]:
@@ -114,5 +104,5 @@ def _plain(rule: str, start: datetime, zone: str, after: datetime, n: int) -> li
 def test_a_series_walked_from_a_later_start_gives_the_dates_of_the_whole_walk(rule: str, zone: str) -> None:
     start = datetime(2024, 1, 31, 20, 30, 15, tzinfo=UTC)  # the 31st, a leap year, odd seconds
     for after in (start + timedelta(days=9), start + timedelta(days=3000, hours=5)):
-        ours = recurrence.preview(_task(rule, start, after, zone), 21)[1:]
+        ours = recurrence.preview(task(rule, start, after, zone), 21)[1:]
         assert ours == _plain(rule, start, zone, after, 20)

@@ -113,3 +113,40 @@ def test_every_documentation_link_stays_in_the_repository_and_finds_its_target()
             elif fragment and file.suffix == ".md" and fragment not in anchors(file):
                 broken.append(f"{doc.relative_to(ROOT)}: {target} (no such heading)")
     assert broken == [], "\n".join(broken)
+
+
+def _code_map() -> dict[str, str]:
+    """The README's layout block: each top-level entry and the text of its lines (its own and the
+    indented ones under it)."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    entries: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines():
+        if line and not line.startswith(" "):
+            current = line.split()[0]
+            entries[current] = line
+        elif current:
+            entries[current] += "\n" + line
+    return entries
+
+
+def test_the_readme_code_map_matches_the_tree() -> None:
+    entries = _code_map()
+    missing = []
+    for path in sorted((ROOT / "taskapi").rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if path.name == "__init__.py" or "assets" in relative.parts:
+            continue
+        if len(relative.parts) == 2:
+            if relative.as_posix() not in entries:
+                missing.append(relative.as_posix())
+        else:
+            package = "/".join(relative.parts[:2]) + "/"
+            if path.name not in entries.get(package, ""):
+                missing.append(relative.as_posix())
+    assert missing == [], "in the tree but not in the README's layout"
+    named = [entry for entry in entries if entry.startswith("taskapi/")]
+    assert [entry for entry in named if not (ROOT / entry).exists()] == [], (
+        "in the layout but not in the tree"
+    )

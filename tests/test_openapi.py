@@ -28,7 +28,7 @@ def test_openapi_document_is_valid_and_public(client: falcon.testing.TestClient)
 def _served(app: TaskApp) -> set[tuple[str, str]]:
     return {
         (re.sub(r"{(\w+)(?::[^}]*)?}", r"{\1}", template), method.lower())
-        for template, _resource, responders in served_routes(app)
+        for template, _resource, responders in served_routes(app.routes)
         for method in responders
     }
 

@@ -38,21 +38,25 @@ def gunicorn(
     env: Mapping[str, str],
     *,
     app: str = "taskapi.app:app",
+    command: list[str] | None = None,
     output: IO[bytes] | int = subprocess.PIPE,
     ready_timeout: float = 30,
 ) -> Iterator[Gunicorn]:
-    """gunicorn serving `app` with `env` over the current environment, bound to a free port."""
+    """gunicorn serving `app` (or `command`, which must start one) with `env` over the current
+    environment, bound to a free port."""
     port = free_port()
     full_env = {**os.environ, "BIND": f"127.0.0.1:{port}", **env}
     started = time.monotonic()
     process = subprocess.Popen(
-        [*COMMAND, app], cwd=ROOT, env=full_env, stdout=output, stderr=subprocess.STDOUT
+        command or [*COMMAND, app], cwd=ROOT, env=full_env, stdout=output, stderr=subprocess.STDOUT
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, base_url, started + ready_timeout)
         yield Gunicorn(process, base_url, time.monotonic() - started)
     finally:
+        # the second SIGTERM skips the drain's grace period (taskapi/drain.py): a graceful stop now
+        process.send_signal(signal.SIGTERM)
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)

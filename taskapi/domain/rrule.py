@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-MAX_RULE_LENGTH = 500
+from taskapi.domain import syntax
+
+MAX_RULE_LENGTH = syntax.MAX_RULE_LENGTH
 MAX_COUNT = 100_000
 # more dates a day than an every-15-minutes rule makes are no task series; the cap also bounds
 # what dateutil builds per step (an hourly rule's BYMINUTE x BYSECOND set, rebuilt every hour)
@@ -31,8 +33,9 @@ _KNOWN_PARTS = {
     "BYSETPOS",
     "WKST",
 }
-_UNTIL = re.compile(r"^(\d{8})(?:T(\d{6})(Z?))?$")
-_POSITIVE = re.compile(r"^[1-9]\d{0,8}$")
+# ASCII digits only: Python's \d and int() also read other scripts' digits
+_UNTIL = re.compile(r"([0-9]{8})(?:T([0-9]{6})(Z?))?")
+_POSITIVE = re.compile(r"[1-9][0-9]{0,8}")
 # RFC 5545 3.3.10 value ranges dateutil does not check itself (it then never matches)
 _RANGES = {
     "BYSECOND": (0, 60, False),
@@ -42,6 +45,7 @@ _RANGES = {
     "BYYEARDAY": (1, 366, True),
     "BYWEEKNO": (1, 53, True),
     "BYMONTH": (1, 12, False),
+    "BYSETPOS": (1, 366, True),
 }
 _CLOCK_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -58,11 +62,13 @@ def parse_parts(rule: str) -> dict[str, str]:
 
 def normalize_rule(text: str) -> str:
     """The rule in canonical form (upper case, no `RRULE:` prefix); RuleError when malformed."""
+    if len(text) > MAX_RULE_LENGTH:
+        raise RuleError(f"must be at most {MAX_RULE_LENGTH} characters")
+    if not text.strip().isascii():  # str.upper() turns some letters into ASCII ones (dotless i into I)
+        raise RuleError("must be a single RRULE such as FREQ=WEEKLY;BYDAY=MO,WE,FR")
     rule = text.strip().upper()
     if rule.startswith("RRULE:"):
         rule = rule[len("RRULE:") :]
-    if len(rule) > MAX_RULE_LENGTH:
-        raise RuleError(f"must be at most {MAX_RULE_LENGTH} characters")
     if not rule or any(c.isspace() for c in rule):
         raise RuleError("must be a single RRULE such as FREQ=WEEKLY;BYDAY=MO,WE,FR")
     parts: dict[str, str] = {}
@@ -108,19 +114,21 @@ def dateutil_rule(rule: str, dtstart: datetime) -> rrule:
 def _check_parts(parts: dict[str, str]) -> None:
     if "FREQ" not in parts:
         raise RuleError("FREQ is required")
+    if next(iter(parts)) != "FREQ":
+        raise RuleError("FREQ must be the first rule part (RFC 5545)")
     if parts["FREQ"] in _FORBIDDEN_FREQ:
         raise RuleError(f"FREQ={parts['FREQ']} is not supported (at most hourly)")
     if "UNTIL" in parts and "COUNT" in parts:
         raise RuleError("UNTIL and COUNT must not both be given")
-    if "UNTIL" in parts and not _UNTIL.match(parts["UNTIL"]):
+    if "UNTIL" in parts and not _UNTIL.fullmatch(parts["UNTIL"]):
         raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
     for name in ("COUNT", "INTERVAL"):
-        if name in parts and not _POSITIVE.match(parts[name]):
+        if name in parts and not _POSITIVE.fullmatch(parts[name]):
             raise RuleError(f"{name} must be a positive integer")
     for name, (low, high, signed) in _RANGES.items():
         for item in parts.get(name, "0" if low == 0 else str(low)).split(","):
             number = item[1:] if signed and item[:1] in "+-" and len(item) > 1 else item
-            if not (number.isdigit() and low <= int(number) <= high):
+            if not (number.isascii() and number.isdigit() and low <= int(number) <= high):
                 sign = "±" if signed else ""
                 raise RuleError(f"{name} values must be {sign}{low} to {sign}{high}, not '{item}'")
     if "UNTIL" in parts:
@@ -130,6 +138,9 @@ def _check_parts(parts: dict[str, str]) -> None:
             raise RuleError(f"UNTIL '{parts['UNTIL']}' is not a real date or time") from None
     if int(parts.get("COUNT", 1)) > MAX_COUNT:
         raise RuleError(f"COUNT must be at most {MAX_COUNT}")
+    for name, value in parts.items():  # what is left to check: FREQ, BYDAY and WKST
+        if name != "FREQ" and not re.fullmatch(syntax.RULE_PARTS[name], value):
+            raise RuleError(f"'{name}={value}' is not RFC 5545 syntax")
     _check_structure(parts)
 
 
@@ -151,7 +162,7 @@ def _check_structure(parts: dict[str, str]) -> None:
 def until_utc(value: str, zone: ZoneInfo) -> datetime:
     """An UNTIL value as an aware UTC moment (floating values read in `zone`); one that lies
     beyond what a datetime holds in UTC is the first or last moment one does."""
-    match = _UNTIL.match(value)
+    match = _UNTIL.fullmatch(value)
     if match is None:
         raise RuleError("UNTIL must be a date (YYYYMMDD) or date-time (YYYYMMDDTHHMMSS[Z])")
     day, clock, utc = match.groups()

@@ -10,7 +10,7 @@ import falcon
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from taskapi.openapi.document import operation
+from taskapi.openapi.facts import operation
 from taskapi.telemetry import LATENCY, REQUESTS, observe_pool
 
 # Methods a client can send are unbounded; anything else is counted as OTHER (label cardinality).

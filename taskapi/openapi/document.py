@@ -9,13 +9,24 @@ is read) is added here, so a resource states only what is particular to it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import falcon
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow.validate import Length
 
+from taskapi.domain import syntax
+from taskapi.openapi.facts import (
+    PROBLEM_JSON,
+    PROBLEMS,
+    REQUEST_HEADERS,
+    RESPONSE_HEADERS,
+    operation,
+    problems,
+    ref,
+)
 from taskapi.openapi.shapes import (
     HealthStatus,
     ListPage,
@@ -29,213 +40,38 @@ from taskapi.openapi.shapes import (
 )
 from taskapi.schemas import (
     LIST_FIELDS,
+    LIST_READ_ONLY,
+    READ_ONLY,
     TASK_FIELDS,
     Choice,
+    CommaSeparated,
     ListInput,
     ListMove,
     ListSchema,
+    QueryTimestamp,
     TaskInput,
     TaskMove,
     TaskSchema,
+    Text,
+    Timestamp,
 )
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
-PROBLEM_JSON = "application/problem+json"
 UNDOCUMENTED = "x-undocumented"
-
-TASK_EXAMPLE = {
-    "id": "019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e",
-    "user_id": "user_2xYz",
-    "title": "Water the plants",
-    "description": "The ones on the balcony",
-    "completed": False,
-    "completed_at": None,
-    "priority": "high",
-    "tags": ["home", "garden"],
-    "due_date": "2026-11-22T09:00:00+00:00",
-    "reminder_at": "2026-11-22T08:30:00+00:00",
-    "timezone": "Europe/Berlin",
-    "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
-    "recurrence_anchor": "due",
-    "is_recurring": True,
-    "list_id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
-    "parent_id": None,
-    "position": 0,
-    "version": 1,
-    "created_at": "2026-11-20T17:04:11.123456+00:00",
-    "updated_at": "2026-11-20T17:04:11.123456+00:00",
-}
-LIST_EXAMPLE = {
-    "id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
-    "name": "Inbox",
-    "color": None,
-    "is_inbox": True,
-    "position": 0,
-    "open_tasks": 3,
-    "version": 1,
-    "created_at": "2026-11-20T17:00:00.000000+00:00",
-    "updated_at": "2026-11-20T17:00:00.000000+00:00",
-}
-TASK_INPUT_EXAMPLE = {
-    k: TASK_EXAMPLE[k]
-    for k in ("title", "description", "priority", "tags", "due_date", "reminder_at", "timezone")
-} | {"recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE,FR"}
-
-# what taskapi/http/conditional.py accepts: `*`, or ETags as the API sends them, comma-separated
-ETAG_LIST = {"type": "string", "pattern": r'^\s*(\*|(W/)?"\d{1,10}"(\s*,\s*(W/)?"\d{1,10}")*)\s*$'}
-REQUEST_HEADERS: dict[str, dict[str, Any]] = {
-    "IfMatch": {
-        "name": "If-Match",
-        "description": "Apply the change only if the task is still at this version (its ETag); "
-        "else 412 with the current task. `*` matches any version.",
-        "schema": ETAG_LIST,
-        "example": '"3"',
-    },
-    "IfNoneMatch": {
-        "name": "If-None-Match",
-        "description": "Answer 304 with no body when the task is still at this version.",
-        "schema": ETAG_LIST,
-        "example": '"3"',
-    },
-    "IdempotencyKey": {
-        "name": "Idempotency-Key",
-        "description": "A retry with the same key and body returns the first response (with "
-        "`Idempotent-Replayed: true`) and changes nothing again; keys are kept at least 24 hours. "
-        "1 to 255 printable ASCII characters, e.g. a UUID.",
-        "schema": {"type": "string", "pattern": "^[ -~]{1,255}$"},
-        "example": "5f0c6a4e-4f6e-4b43-9a57-6c1c7d3f0a11",
-    },
-    "XRequestId": {
-        "name": "X-Request-ID",
-        "description": "Your id for this request, echoed in the response and the logs. One that is "
-        "not 1 to 128 of `A-Za-z0-9._:-` (starting with a letter or digit) is replaced, not refused.",
-        "schema": {"type": "string"},
-        "example": "checkout-7f3a",
-    },
-}
-RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
-    "X-Request-ID": {
-        "description": "The request's id (quote it when reporting a problem).",
-        "schema": {"type": "string"},
-    },
-    "ETag": {
-        "description": 'The task\'s version, e.g. `"3"`; send it in If-Match.',
-        "schema": {"type": "string"},
-    },
-    "Location": {"description": "The new task's URL.", "schema": {"type": "string"}},
-    "Link": {
-        "description": 'After a completion: `</api/v1/tasks/{id}>; rel="next-occurrence"`.',
-        "schema": {"type": "string"},
-    },
-    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
-    "WWW-Authenticate": {
-        "description": 'The bearer challenge, e.g. `Bearer realm="taskapi"`.',
-        "schema": {"type": "string"},
-    },
-    "Allow": {"description": "The methods the path allows.", "schema": {"type": "string"}},
-    "Idempotent-Replayed": {
-        "description": "`true` when this is the saved answer to an earlier request with the same key.",
-        "schema": {"type": "string", "enum": ["true"]},
-    },
-}
-PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
-    400: ("Invalid input: `errors` names each bad field or parameter.", ()),
-    401: ("Missing or invalid bearer token.", ("WWW-Authenticate",)),
-    404: ("No such task or list (absent or another user's).", ()),
-    405: ("Method not allowed on this path.", ("Allow",)),
-    412: ("It changed since the version in If-Match; `current` is the task (or list) now.", ("ETag",)),
-    409: (
-        "A request with this Idempotency-Key is still in flight (retry shortly); on create, the "
-        "account keeps MAX_TASKS_PER_USER tasks (or MAX_LISTS_PER_USER lists) already; on a list, "
-        "the name is taken (`/problems/list-name-taken`) or it is the Inbox, which stays.",
-        (),
-    ),
-    410: ("The sync cursor is older than the deletions kept: do a full sync (no cursor).", ()),
-    413: ("The body is larger than MAX_BODY_BYTES.", ()),
-    415: ("The body is not application/json.", ()),
-    422: ("This Idempotency-Key was used for a different request.", ()),
-    503: ("The database is unavailable; retry after Retry-After seconds.", ("Retry-After",)),
-}
+Route = tuple[str, object, str]  # URI template, resource, responder suffix ("" or "_<suffix>")
 
 
-def ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def header_param(name: str) -> str:
-    """A request header from REQUEST_HEADERS (apispec turns the name into a $ref)."""
-    return name
-
-
-def problems(*codes: int) -> dict[int, dict[str, str]]:
-    return {code: ref("responses", f"Problem{code}") for code in codes}
-
-
-def json_response(
-    description: str, schema: str, *, example: Any = None, headers: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    media: dict[str, Any] = {"schema": ref("schemas", schema)}
-    if example is not None:
-        media["example"] = example
-    return {
-        "description": description,
-        "content": {falcon.MEDIA_JSON: media},
-        "headers": {name: ref("headers", name) for name in headers},
-    }
-
-
-def json_body(schema: str, example: Any, description: str = "") -> dict[str, Any]:
-    return {
-        "required": True,
-        "description": description,
-        "content": {falcon.MEDIA_JSON: {"schema": ref("schemas", schema), "example": example}},
-    }
-
-
-def operation(
-    summary: str,
-    *,
-    responses: dict[int, Any],
-    description: str = "",
-    tags: tuple[str, ...] = ("tasks",),
-    parameters: tuple[dict[str, Any] | str, ...] = (),
-    body: dict[str, Any] | None = None,
-    public: bool = False,
-    operation_id: str | None = None,
-) -> dict[str, Any]:
-    """One operation; `public` ones need no token. Shared headers and errors are added when built."""
-    op: dict[str, Any] = {
-        "summary": summary,
-        "description": description,
-        "tags": list(tags),
-        "parameters": list(parameters),
-        "responses": dict(responses),
-    }
-    if operation_id:
-        op["operationId"] = operation_id
-    if body is not None:
-        op["requestBody"] = body
-    if public:
-        op["security"] = []
-    return op
-
-
-def served_routes(app: falcon.App) -> Iterator[tuple[str, object, dict[str, Any]]]:
-    """(URI template, resource, {HTTP method: responder}) for every route added with add_route;
-    Falcon's default responders (405, OPTIONS) and HEAD are left out."""
-    stack = list(app._router._roots)
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.resource is not None and node.method_map is not None and node.uri_template is not None:
-            responders = {
-                method: responder
-                for method, responder in node.method_map.items()
-                # HEAD mirrors GET on every route; the document describes GET
-                if getattr(responder, "__self__", None) is node.resource and method != "HEAD"
-            }
-            yield node.uri_template, node.resource, responders
+def served_routes(routes: Iterable[Route]) -> Iterator[tuple[str, object, dict[str, Any]]]:
+    """(URI template, resource, {HTTP method: responder}) for every route the app added; HEAD,
+    which mirrors GET on every route, is left out (the document describes GET)."""
+    for template, resource, suffix in routes:
+        responders = {
+            method: getattr(resource, f"on_{method.lower()}{suffix}")
+            for method in falcon.constants.COMBINED_METHODS
+            if method != "HEAD" and hasattr(resource, f"on_{method.lower()}{suffix}")
+        }
+        yield template, resource, responders
 
 
 _FIELD = re.compile(r"{(\w+)(?::(\w+)[^}]*)?}")
@@ -258,7 +94,7 @@ def _path(template: str) -> tuple[str, list[dict[str, Any]]]:
 
 def _complete(op: dict[str, Any]) -> dict[str, Any]:
     """Add what every operation shares: X-Request-ID, auth and availability errors, body errors."""
-    op = {**op, "parameters": [*op.get("parameters", []), header_param("XRequestId")]}
+    op = {**op, "parameters": [*op.get("parameters", []), "XRequestId"]}
     responses = {str(code): response for code, response in op["responses"].items()}
     for response in responses.values():
         if "$ref" not in response:
@@ -285,6 +121,39 @@ def _choice_in_any_case(converter: Any, field: Any, ret: dict[str, Any], **kwarg
     return {}
 
 
+def _text_as_sent(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A Text is checked after trimming and refuses NUL: a pattern says so of the text as sent
+    (minLength/maxLength would count the white space the server drops)."""
+    if isinstance(field, CommaSeparated) and isinstance(field.inner, Text):
+        # a list in a query string is split at commas first: its items cannot hold one
+        _text_pattern(field.inner, ret["items"], excluded="\x00,")
+    elif isinstance(field, Text):
+        _text_pattern(field, ret, excluded="\x00")
+    return {}
+
+
+def _text_pattern(field: Text, ret: dict[str, Any], excluded: str) -> None:
+    if not field.trim:
+        ret["pattern"] = syntax.text(trim=False, excluded=excluded)
+        return
+    ret.pop("minLength", None), ret.pop("maxLength", None)
+    lengths = [v for v in field.validators if isinstance(v, Length)]
+    low = max([0, *(v.min for v in lengths if v.min is not None)])
+    high = min([v.max for v in lengths if v.max is not None], default=None)
+    ret["pattern"] = syntax.text(trim=True, min_length=low, max_length=high, excluded=excluded)
+    ret["description"] = f"Trimmed, then {low} to {high} characters; no NUL." if high else "Trimmed."
+
+
+def _timestamp_as_sent(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A Timestamp's exact form; in a query string also a space for `+`, which format: date-time
+    would refuse (the pattern holds the calendar, so it needs no format)."""
+    if isinstance(field, Timestamp):
+        ret["pattern"], ret["description"] = field.document_pattern, field.description
+        if isinstance(field, QueryTimestamp):
+            ret.pop("format", None)
+    return {}
+
+
 def _add_components(spec: APISpec) -> None:
     spec.components.security_scheme(
         "bearerAuth",
@@ -301,11 +170,20 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("Task", {"required": list(TASK_FIELDS)}, schema=TaskSchema)
     spec.components.schema("TaskInput", schema=TaskInput)
     spec.components.schema("TaskPatch", schema=TaskInput(partial=True))
+    for name in ("TaskInput", "TaskPatch"):
+        # a task as read may be sent back: its read-only fields are accepted and ignored
+        properties = spec.components.schemas[name]["properties"]
+        properties.update({field: {"description": "Read-only: ignored when sent."} for field in READ_ONLY})
     spec.components.schema("TaskPage", schema=TaskPage)
     spec.components.schema("TaskMove", schema=TaskMove)
     spec.components.schema("List", {"required": list(LIST_FIELDS)}, schema=ListSchema)
     spec.components.schema("ListInput", schema=ListInput)
     spec.components.schema("ListPatch", schema=ListInput(partial=True))
+    for name in ("ListInput", "ListPatch"):
+        properties = spec.components.schemas[name]["properties"]
+        properties.update(
+            {field: {"description": "Read-only: ignored when sent."} for field in LIST_READ_ONLY}
+        )
     spec.components.schema("ListMove", schema=ListMove)
     spec.components.schema("ListPage", schema=ListPage)
     spec.components.schema("ToggleResult", schema=ToggleResult)
@@ -338,7 +216,8 @@ def _add_components(spec: APISpec) -> None:
         )
 
 
-def build_spec(app: falcon.App, version: str) -> dict[str, Any]:
+def build_spec(routes: Iterable[Route], version: str) -> dict[str, Any]:
+    """The document of `routes`: (URI template, resource, responder suffix) as the app added them."""
     marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="taskapi",
@@ -353,8 +232,10 @@ def build_spec(app: falcon.App, version: str) -> dict[str, Any]:
     )
     assert marshmallow.converter is not None  # set when the plugin joined the spec
     marshmallow.converter.add_attribute_function(_choice_in_any_case)
+    marshmallow.converter.add_attribute_function(_text_as_sent)
+    marshmallow.converter.add_attribute_function(_timestamp_as_sent)
     _add_components(spec)
-    for template, resource, responders in sorted(served_routes(app), key=lambda route: route[0]):
+    for template, resource, responders in sorted(served_routes(routes), key=lambda route: route[0]):
         docs = getattr(resource, "openapi", {})
         path, path_parameters = _path(template)
         operations = {}

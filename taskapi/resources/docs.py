@@ -8,7 +8,7 @@ import falcon
 import orjson
 from swagger_ui_bundle import swagger_ui_path
 
-from taskapi.openapi.document import operation
+from taskapi.openapi.facts import operation
 
 SWAGGER_ASSETS = "/docs/assets"
 ASSETS_DIR = str(swagger_ui_path)

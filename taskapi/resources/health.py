@@ -8,7 +8,7 @@ from taskapi import drain
 from taskapi.db.monitor import DatabaseMonitor
 from taskapi.http.errors import RETRY_AFTER_SECONDS
 from taskapi.http.media import send_json
-from taskapi.openapi.document import json_response, operation
+from taskapi.openapi.facts import json_response, operation
 
 READINESS = operation(
     "Readiness: should a load balancer send requests to this instance",

@@ -10,9 +10,8 @@ import falcon
 from taskapi.http.conditional import etag, if_match, not_modified
 from taskapi.http.idempotency import idempotent
 from taskapi.http.media import read_json_object, send_json
-from taskapi.openapi.document import (
+from taskapi.openapi.facts import (
     LIST_EXAMPLE,
-    header_param,
     json_body,
     json_response,
     operation,
@@ -54,7 +53,7 @@ class ListCollection(_ListResource):
             "Create a list",
             description="It goes after the last list unless `position` is given.",
             tags=("lists",),
-            parameters=(header_param("IdempotencyKey"),),
+            parameters=("IdempotencyKey",),
             body=json_body("ListInput", LIST_INPUT_EXAMPLE),
             responses={
                 201: json_response(
@@ -86,7 +85,7 @@ class ListItem(_ListResource):
         "on_get": operation(
             "Read a list",
             tags=("lists",),
-            parameters=(header_param("IfNoneMatch"),),
+            parameters=("IfNoneMatch",),
             responses={
                 200: json_response("The list.", "List", example=LIST_EXAMPLE, headers=("ETag",)),
                 304: {"description": "Not modified (If-None-Match named its version).", "headers": {}},
@@ -97,7 +96,7 @@ class ListItem(_ListResource):
             "Replace a list's writable fields",
             description="An omitted `color` returns to null; an omitted `position` stays.",
             tags=("lists",),
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             body=json_body("ListInput", LIST_INPUT_EXAMPLE),
             responses={
                 200: json_response("The list now.", "List", example=LIST_EXAMPLE, headers=("ETag",)),
@@ -107,7 +106,7 @@ class ListItem(_ListResource):
         "on_patch": operation(
             "Change some of a list's fields",
             tags=("lists",),
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             body=json_body("ListPatch", {"name": "Errands"}),
             responses={
                 200: json_response("The list now.", "List", example=LIST_EXAMPLE, headers=("ETag",)),
@@ -118,7 +117,7 @@ class ListItem(_ListResource):
             "Delete a list and every task in it",
             description="The Inbox cannot be deleted (409).",
             tags=("lists",),
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             responses={204: {"description": "Deleted."}, **problems(400, 404, 409, 412)},
         ),
     }
@@ -150,7 +149,7 @@ class ListMoveResource(_ListResource):
             "Move a list",
             description="Directly after the list `after` (`null`: first); positions are computed.",
             tags=("lists",),
-            parameters=(header_param("IfMatch"), header_param("IdempotencyKey")),
+            parameters=("IfMatch", "IdempotencyKey"),
             body=json_body("ListMove", {"after": None}),
             responses={
                 200: json_response(

@@ -9,7 +9,7 @@ import falcon
 
 from taskapi.domain import ical
 from taskapi.http.media import send_json
-from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
+from taskapi.openapi.facts import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import (
     CALENDAR_QUERY,
     OCCURRENCES_QUERY,

@@ -8,7 +8,7 @@ import falcon
 
 from taskapi.cursors.sync import Cursor, SyncCursors
 from taskapi.http.media import send_json
-from taskapi.openapi.document import TASK_EXAMPLE, json_response, operation, problems
+from taskapi.openapi.facts import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import SYNC_QUERY, SyncQuery, list_json, load, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
 from taskapi.store.sync import START
@@ -19,7 +19,8 @@ class Sync:
         "on_get": operation(
             "Changes since your last sync",
             description="Every change since `cursor` (none: everything), deletions included, oldest "
-            "first, at most `limit` a call; call again while `has_more`.",
+            "first, at most `limit` a call; call again while `has_more`. `cursor` is the one the last "
+            "sync returned (any other is 400).",
             tags=("sync",),
             parameters=({"in": "query", "schema": SyncQuery},),
             responses={
@@ -49,7 +50,7 @@ class Sync:
         query = load(SYNC_QUERY, req.params)
         user_id, now = req.context.user_id, datetime.now(UTC)
         after, exempt = None, START
-        if query["cursor"] is not None:
+        if "cursor" in query:
             cursor = self.cursors.decode(user_id, query["cursor"], now)
             if cursor.issued_at < now - self.retention:
                 raise SyncCursorExpired()

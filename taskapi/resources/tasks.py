@@ -12,10 +12,9 @@ from taskapi.cursors.listing import ListingCursors
 from taskapi.http.conditional import etag, if_match, not_modified
 from taskapi.http.idempotency import idempotent
 from taskapi.http.media import read_json_object, send_json
-from taskapi.openapi.document import (
+from taskapi.openapi.facts import (
     TASK_EXAMPLE,
     TASK_INPUT_EXAMPLE,
-    header_param,
     json_body,
     json_response,
     operation,
@@ -26,6 +25,11 @@ from taskapi.store import After, IdempotencyStore, ListFilter, MoveAfter, Sort, 
 from taskapi.store.listing import SORT_KEY_TYPES
 
 PRIVATE = ["private", "no-cache"]
+# the rules across fields that JSON Schema cannot state (tests/schemathesis_hooks.py keeps to them)
+SCHEDULE_RULES = (
+    "`reminder_at` must not be after `due_date`; a `recurrence_rule` needs a `due_date` and must "
+    "produce a date from it on (in `timezone`)."
+)
 
 
 # what a cursor is bound to: the listing's sort and filters (limit and offset may change)
@@ -75,6 +79,9 @@ class TaskCollection(_TaskResource):
     openapi = {
         "on_get": operation(
             "List your tasks",
+            description="`sort_by=relevance` needs a search (`q`, not blank); `due_date_to` must not be "
+            "before `due_date_from`; `cursor` is a `next_cursor` as given, with the same sort and filters "
+            "(else 400).",
             parameters=({"in": "query", "schema": ListQuery},),
             responses={
                 200: json_response(
@@ -93,7 +100,8 @@ class TaskCollection(_TaskResource):
         ),
         "on_post": operation(
             "Create a task",
-            parameters=(header_param("IdempotencyKey"),),
+            description=SCHEDULE_RULES,
+            parameters=("IdempotencyKey",),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE, "Omitted optional fields take their defaults."),
             responses={
                 201: json_response(
@@ -159,7 +167,7 @@ class TaskItem(_TaskResource):
     openapi = {
         "on_get": operation(
             "Read a task",
-            parameters=(header_param("IfNoneMatch"),),
+            parameters=("IfNoneMatch",),
             responses={
                 200: json_response("The task.", "Task", example=TASK_EXAMPLE, headers=("ETag",)),
                 304: {"description": "Not modified (If-None-Match named its version).", "headers": {}},
@@ -168,8 +176,8 @@ class TaskItem(_TaskResource):
         ),
         "on_put": operation(
             "Replace a task's writable fields",
-            description="An omitted optional field returns to its default.",
-            parameters=(header_param("IfMatch"),),
+            description="An omitted optional field returns to its default. " + SCHEDULE_RULES,
+            parameters=("IfMatch",),
             body=json_body("TaskInput", TASK_INPUT_EXAMPLE),
             responses={
                 200: json_response("The task now.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Link")),
@@ -178,8 +186,9 @@ class TaskItem(_TaskResource):
         ),
         "on_patch": operation(
             "Change some of a task's fields",
-            description="Only the fields sent change; `null` clears a nullable field.",
-            parameters=(header_param("IfMatch"),),
+            description="Only the fields sent change; `null` clears a nullable field. The task as "
+            "changed is checked as a whole: " + SCHEDULE_RULES,
+            parameters=("IfMatch",),
             body=json_body("TaskPatch", {"completed": True}),
             responses={
                 200: json_response("The task now.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Link")),
@@ -188,7 +197,7 @@ class TaskItem(_TaskResource):
         ),
         "on_delete": operation(
             "Delete a task",
-            parameters=(header_param("IfMatch"),),
+            parameters=("IfMatch",),
             responses={204: {"description": "Deleted."}, **problems(400, 404, 412)},
         ),
     }
@@ -221,7 +230,7 @@ class TaskToggle(_TaskResource):
         "on_post": operation(
             "Flip a task's completed flag",
             description="Completing a recurring task creates its next occurrence (`next_task`).",
-            parameters=(header_param("IfMatch"), header_param("IdempotencyKey")),
+            parameters=("IfMatch", "IdempotencyKey"),
             responses={
                 200: json_response(
                     "The task, and the next occurrence a completion created.",
@@ -251,7 +260,7 @@ class TaskMoveResource(_TaskResource):
             description="Into `list_id` and under `parent_id` (default: where it is), directly after "
             "the sibling `after` (`null`: first); the server computes positions, moving as few "
             "siblings as it must (they get a new version and appear in the sync feed).",
-            parameters=(header_param("IfMatch"), header_param("IdempotencyKey")),
+            parameters=("IfMatch", "IdempotencyKey"),
             body=json_body("TaskMove", {"after": None}),
             responses={
                 200: json_response(
