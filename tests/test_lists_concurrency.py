@@ -4,7 +4,15 @@ stays exact without deadlocks (real threads, contention asserted)."""
 from __future__ import annotations
 
 import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 
+import falcon.testing
+import pytest
+
+from taskapi.app import create_app
+from taskapi.config import Config
 from tests.api import Api
 from tests.concurrency import race
 
@@ -59,7 +67,18 @@ def test_two_moves_that_together_make_a_cycle_cannot_both_succeed(alice: Api) ->
     assert clashes > 0
 
 
-def test_open_tasks_stays_exact_under_concurrent_writes_of_one_user(alice: Api) -> None:
+@pytest.fixture
+def wide(config: Config) -> Iterator[Api]:
+    """One user on an app with a pool as wide as its threads: 16 transactions at once."""
+    app = create_app(replace(config, db_pool_max_size=16))
+    try:
+        yield Api(falcon.testing.TestClient(app), f"user-{uuid.uuid4().hex[:12]}")
+    finally:
+        app.close()
+
+
+def test_open_tasks_stays_exact_under_concurrent_writes_of_one_user(wide: Api) -> None:
+    alice = wide
     lists = [alice.request("POST", "/api/v1/lists", json={"name": f"L{i}"}).json for i in range(2)]
     ids = [entry["id"] for entry in lists]
 
@@ -84,7 +103,7 @@ def test_open_tasks_stays_exact_under_concurrent_writes_of_one_user(alice: Api) 
             statuses.append(result.status_code)
         return statuses
 
-    outcome = race(8, churn)
+    outcome = race(16, churn)
 
     assert outcome.most_in_flight > 1
     assert {status for statuses in outcome.results for status in statuses} <= {200, 201}
