@@ -129,7 +129,7 @@ def test_move_honours_if_match_and_idempotency_keys(alice: Api) -> None:
     assert alice.request("GET", f"{TASKS}/{a['id']}").json["version"] == 2
 
 
-def test_lists_move_the_same_way(alice: Api) -> None:
+def test_lists_move_the_same_way(alice: Api, bob: Api) -> None:
     inbox = alice.request("GET", "/api/v1/lists").json["items"][0]
     work, home = (alice.request("POST", "/api/v1/lists", json={"name": n}).json for n in ("Work", "Home"))
 
@@ -138,8 +138,10 @@ def test_lists_move_the_same_way(alice: Api) -> None:
     alice.request("POST", f"/api/v1/lists/{inbox['id']}/move", json={"after": work["id"]})
     names = [item["name"] for item in alice.request("GET", "/api/v1/lists").json["items"]]
     assert names == ["Home", "Work", "Inbox"]
-    bad = alice.request("POST", f"/api/v1/lists/{home['id']}/move", json={"after": home["id"]})
-    assert bad.status_code == 400 and list(bad.json["errors"]) == ["after"]
+    theirs = bob.request("GET", "/api/v1/lists").json["items"][0]["id"]
+    for after in (home["id"], theirs, str(uuid.uuid4())):
+        bad = alice.request("POST", f"/api/v1/lists/{home['id']}/move", json={"after": after})
+        assert bad.status_code == 400 and list(bad.json["errors"]) == ["after"], after
     stale = alice.request(
         "POST", f"/api/v1/lists/{home['id']}/move", json={"after": None}, headers={"If-Match": '"1"'}
     )
