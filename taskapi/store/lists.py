@@ -13,7 +13,7 @@ from uuid_utils.compat import uuid7
 
 from taskapi.db import Database
 from taskapi.domain.errors import Invalid
-from taskapi.domain.ordering import INT_MIN, Placement, Sibling, place_after
+from taskapi.domain.ordering import GAP, INT_MAX, INT_MIN, Placement, Sibling, place_after
 from taskapi.store.errors import (
     InboxNotDeletable,
     ListLimitReached,
@@ -134,8 +134,11 @@ class ListStore:
 
     def _last(self, conn: psycopg.Connection[Row], user_id: str) -> Placement:
         last = conn.execute(self._q["last"], {"user_id": user_id, "exclude_id": NIL}).fetchone()
-        after = Sibling(last["id"], last["position"]) if last else None
-        return place_after(after, self._following(conn, user_id, NIL))
+        if last is None:
+            return Placement(0, {})
+        if last["position"] <= INT_MAX - GAP:  # nothing follows the last one: no need to look
+            return Placement(last["position"] + GAP, {})
+        return place_after(Sibling(last["id"], last["position"]), self._following(conn, user_id, NIL))
 
     def _following(self, conn: psycopg.Connection[Row], user_id: str, exclude: UUID) -> Any:
         def following(after: Sibling | None, limit: int) -> list[Sibling]:

@@ -12,7 +12,7 @@ import psycopg
 from uuid_utils.compat import uuid7
 
 from taskapi.domain.errors import Invalid
-from taskapi.domain.ordering import INT_MIN, Placement, Sibling, place_after
+from taskapi.domain.ordering import GAP, INT_MAX, INT_MIN, Placement, Sibling, place_after
 
 Row = dict[str, Any]
 Conn = psycopg.Connection[Row]
@@ -198,7 +198,11 @@ class Placer:
         if position is None or ("position" not in fields and regrouped):
             params = {"user_id": user_id, "list_id": target, "parent_id": parent_id, "exclude_id": task_id}
             last = conn.execute(self._q["tasks/last_sibling"], params).fetchone()
-            return place_after(Sibling(last["id"], last["position"]) if last else None, following)
+            if last is None:
+                return Placement(0, {})
+            if last["position"] <= INT_MAX - GAP:  # nothing follows the last one: no need to look
+                return Placement(last["position"] + GAP, {})
+            return place_after(Sibling(last["id"], last["position"]), following)
         return Placement(position, {})
 
     def _following(
