@@ -118,3 +118,26 @@ def test_open_tasks_stays_exact_under_concurrent_writes_of_one_user(wide: Api) -
     }
     assert shown == counted
     assert sum(counted.values()) > 0
+
+
+def test_the_locked_fallback_takes_every_list_it_needs_in_order(
+    alice: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no optimistic attempts every write takes the locked path: a move into an older list
+    (a lower id than the one it holds) starts again holding both, and ends."""
+    from taskapi.store import tasks as store_tasks
+
+    inbox = alice.request("GET", "/api/v1/lists").json["items"][0]
+    work = alice.request("POST", "/api/v1/lists", json={"name": "Work"}).json
+    parent = alice.create(title="parent", list_id=work["id"])
+    child = alice.create(title="child", parent_id=parent["id"])
+    monkeypatch.setattr(store_tasks, "OPTIMISTIC_ATTEMPTS", 0)
+    assert inbox["is_inbox"] and inbox["id"] < work["id"]
+
+    moved = alice.request("PATCH", f"{TASKS}/{parent['id']}", json={"list_id": inbox["id"]})
+    toggled = alice.request("POST", f"{TASKS}/{parent['id']}/toggle")
+    back = alice.request("POST", f"{TASKS}/{parent['id']}/move", json={"list_id": work["id"], "after": None})
+
+    assert (moved.status_code, toggled.status_code, back.status_code) == (200, 200, 200)
+    assert alice.request("GET", f"{TASKS}/{child['id']}").json["list_id"] == work["id"]
+    assert alice.request("GET", f"{TASKS}/{child['id']}").json["completed"] is True

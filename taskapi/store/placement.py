@@ -33,6 +33,15 @@ MESSAGES = {
 }
 
 
+class NeedLocks(Exception):
+    """The write needs the locks of `lists` too; a writer holding locks already (taken in id
+    order) must start again holding all of them, never take one out of order."""
+
+    def __init__(self, lists: set[UUID]) -> None:
+        super().__init__("more list locks needed")
+        self.lists = lists
+
+
 @dataclass(frozen=True)
 class MoveAfter:
     """A position the server computes: directly after sibling `id` (None: first)."""
@@ -84,10 +93,17 @@ class Placer:
         return {row["id"]: row for row in rows}
 
     def place(
-        self, conn: Conn, user_id: str, current: Row | None, merged: Row, fields: Mapping[str, Any]
+        self,
+        conn: Conn,
+        user_id: str,
+        current: Row | None,
+        merged: Row,
+        fields: Mapping[str, Any],
+        held: set[UUID] | None = None,
     ) -> Place:
         """Resolve and check where `merged` (the task `current` after this write; None: a new task
-        with `merged["id"]`) goes. Locks the lists concerned, in id order, before reading tasks."""
+        with `merged["id"]`) goes. Locks the lists concerned, in id order, before reading tasks;
+        with `held` (lists this transaction locked already) raises NeedLocks for any other."""
         parent_id, list_id = merged["parent_id"], merged["list_id"]
         if parent_id is not None:
             parent = self._task(conn, user_id, parent_id)
@@ -99,9 +115,13 @@ class Placer:
         if current is not None and _stays(current, merged, target):
             # nothing the lists' order, counts or trees depend on changes: no list lock needed
             return Place(target, parent_id, current["position"])
-        locked = self.lock_lists(conn, user_id, [target, *([current["list_id"]] if current else [])])
-        if target not in locked:
+        wanted = {target, *([current["list_id"]] if current else [])}
+        if held is not None and not wanted <= held:
+            raise NeedLocks(wanted - held)
+        if held is None and target not in self.lock_lists(conn, user_id, wanted):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})
+        if held is not None and target not in self.lock_lists(conn, user_id, [target]):
+            raise Invalid({"list_id": [MESSAGES["list_id"]]})  # held: re-reads it, waits for nothing
         chain = self._ancestors(conn, user_id, parent_id, target) if parent_id is not None else []
         subtree = self._descendants(conn, user_id, current["id"]) if current else []
         self._check_tree(current, merged, chain, subtree)

@@ -22,7 +22,7 @@ from taskapi.store.errors import (
     invalid_from_constraint,
 )
 from taskapi.store.listing import After, ListFilter, Sort
-from taskapi.store.placement import Place, Placer
+from taskapi.store.placement import NeedLocks, Place, Placer
 
 Row = dict[str, Any]
 Change = Callable[[Row], Mapping[str, Any]]
@@ -59,6 +59,7 @@ class TaskStore:
         # looked up here so a missing file fails at start-up, not on a request
         self._create = queries["tasks/create"]
         self._get = queries["tasks/get"]
+        self._get_for_update = queries["tasks/get_for_update"]
         self._update = queries["tasks/update"]
         self._delete_many = queries["tasks/delete_many"]
         self._complete_many = queries["tasks/complete_many"]
@@ -86,6 +87,13 @@ class TaskStore:
 
     def _read(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
         row = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
+        if row is None:
+            raise TaskNotFound()
+        return row
+
+    def _locked(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
+        """The task with its row locked (after its list's lock, as every writer takes them)."""
+        row = conn.execute(self._get_for_update, {"user_id": user_id, "id": task_id}).fetchone()
         if row is None:
             raise TaskNotFound()
         return row
@@ -134,17 +142,23 @@ class TaskStore:
                 written = self._write(conn, user_id, current, merged, fields)
                 if written is not None:
                     return written
+        extra: set[UUID] = set()
         while True:
             seen = self.get(user_id, task_id)
-            with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-                self._placer.lock_lists(conn, user_id, [seen["list_id"]])
-                current = self._read(conn, user_id, task_id)
-                if current["list_id"] != seen["list_id"]:
-                    continue  # it moved before the lock: lock its list now
-                fields = change(current)
-                written = self._write(conn, user_id, current, _merged(current, fields, versions), fields)
-                assert written is not None  # its list is locked: its version cannot have moved
-                return written
+            held = {seen["list_id"], *extra}
+            try:
+                with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+                    self._placer.lock_lists(conn, user_id, held)
+                    current = self._locked(conn, user_id, task_id)
+                    if current["list_id"] != seen["list_id"]:
+                        continue  # it moved before the lock: lock its list now
+                    fields = change(current)
+                    merged = _merged(current, fields, versions)
+                    written = self._write(conn, user_id, current, merged, fields, held)
+                    assert written is not None  # its row is locked: its version cannot have moved
+                    return written
+            except NeedLocks as more:
+                extra |= more.lists  # rolled back: start again holding those too, in id order
 
     def delete(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> None:
         """Delete the task and its subtree in one transaction (a tombstone each)."""
@@ -152,7 +166,7 @@ class TaskStore:
             seen = self.get(user_id, task_id)
             with self._db.connection() as conn, conn.transaction():
                 self._placer.lock_lists(conn, user_id, [seen["list_id"]])
-                current = self._read(conn, user_id, task_id)
+                current = self._locked(conn, user_id, task_id)
                 if current["list_id"] != seen["list_id"]:
                     continue  # it moved before the lock: lock its list now
                 _check_version(current, versions)
@@ -168,9 +182,10 @@ class TaskStore:
         current: Row,
         merged: Mapping[str, Any],
         fields: Mapping[str, Any],
+        held: set[UUID] | None = None,
     ) -> TaskChange | None:
         """Store `merged` if the task is still at `current`'s version (None if it moved on)."""
-        place = self._placer.place(conn, user_id, current, dict(merged), fields)
+        place = self._placer.place(conn, user_id, current, dict(merged), fields, held)
         params = {**merged, **_placed(place), "user_id": user_id, "version": current["version"]}
         row = conn.execute(self._update, params).fetchone()
         if row is None:
