@@ -37,10 +37,22 @@ from taskapi.devtools.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway server's
-SCENARIOS = ["create", "get", "patch", "toggle", "list", "filtered", "search", "mix"]
+SCENARIOS = ["create", "get", "patch", "toggle", "list", "filtered", "search", "lists", "move", "mix"]
 MIX_WEIGHTS = {"list": 30, "get": 30, "patch": 15, "toggle": 10, "create": 10, "delete": 5}
 SEARCH_WORDS = ["report", "invoices", "groceries", "dentist", "budget", "meeting", "renew", "garden"]
 SCRIPTS_PER_SCENARIO = 20  # pgbench takes at most 128 script files
+LISTS_PER_USER = 200  # a sidebar as big as real users make them (the Inbox is one)
+# Each bench user's extra lists, and their tasks spread over all their lists (by id, so it is
+# the same spread every run); the count triggers keep open_tasks exact meanwhile.
+_LISTS = b"""
+INSERT INTO lists (user_id, id, name, position)
+SELECT 'bench-user-' || u, md5('bench-user-' || u || ' list ' || n)::uuid, 'List ' || n, n * 1024
+FROM generate_series(1, %(users)s::int) AS u, generate_series(1, %(lists)s::int - 1) AS n
+"""
+_SPREAD = b"""
+UPDATE tasks SET list_id = md5(user_id || ' list ' || (1 + abs(hashtext(id::text)) %% (%(lists)s - 1)))::uuid
+WHERE user_id LIKE 'bench-user-%%' AND abs(hashtext(id::text)) %% %(lists)s <> 0
+"""
 
 
 def log(message: str) -> None:
@@ -56,6 +68,14 @@ def database(folder: Path) -> Iterator[tuple[LocalCluster, str]]:
         yield cluster, url
     finally:
         cluster.stop("fast")
+
+
+def add_lists(url: str, users: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(_LISTS, {"users": users, "lists": LISTS_PER_USER})
+        conn.execute(_SPREAD, {"lists": LISTS_PER_USER})
+        conn.execute("VACUUM (ANALYZE) tasks")
+        conn.execute("VACUUM (ANALYZE) lists")
 
 
 def pick_tasks(url: str, users: int) -> dict[str, list[tuple[int, str, int]]]:
@@ -128,6 +148,11 @@ def capture_scripts(
         if scenario == "delete":
             user, task_id, _ = spare.pop()
             return client.simulate_delete(f"/api/v1/tasks/{task_id}", headers=auth(user))
+        if scenario == "lists":
+            return client.simulate_get("/api/v1/lists", headers=auth(any_user))
+        if scenario == "move":
+            path = f"/api/v1/tasks/{task_id}/move"
+            return client.simulate_post(path, json={"after": None}, headers=auth(user))
         query = {
             "list": "",
             "filtered": "priority=high,medium&tags=work&completed=false",
@@ -227,6 +252,8 @@ def main(argv: list[str] | None = None) -> None:
             migrations.apply(url)
             log(f"seeding {args.users} users x {args.tasks} tasks")
             seed(url, users=args.users, tasks=args.tasks, heavy=0, prefix="bench")
+            log(f"giving each user {LISTS_PER_USER} lists")
+            add_lists(url, args.users)
             tokens = [
                 issue_dev_token(SECRET, f"bench-user-{n}", ttl_seconds=6 * 3600)
                 for n in range(1, args.users + 1)

@@ -61,6 +61,17 @@ local function search()
   return wrk.format("GET", "/api/v1/tasks?q=" .. word, {Authorization = auth(math.random(#tokens))})
 end
 
+local function lists()
+  return wrk.format("GET", "/api/v1/lists", {Authorization = auth(math.random(#tokens))})
+end
+
+local function move()
+  -- drag a task to the top of its list: the server computes its position
+  local task = tasks[math.random(#tasks)]
+  return wrk.format("POST", "/api/v1/tasks/" .. task[2] .. "/move",
+    {Authorization = auth(task[1]), ["Content-Type"] = json}, '{"after": null}')
+end
+
 local function delete()
   local task = own_delete[next_delete]
   if task == nil then return get() end  -- this thread's deletable tasks are used up
@@ -80,7 +91,7 @@ end
 
 local scenarios = {
   create = create, get = get, patch = patch, toggle = toggle, list = list,
-  filtered = filtered_list, search = search, mix = mix, hello = function() return wrk.format("GET", "/hello") end,
+  filtered = filtered_list, search = search, lists = lists, move = move, mix = mix, hello = function() return wrk.format("GET", "/hello") end,
 }
 
 function init(args)

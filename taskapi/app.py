@@ -27,10 +27,11 @@ from taskapi.openapi.document import Route, build_spec
 from taskapi.resources.batch import Batch
 from taskapi.resources.docs import ASSETS_DIR, SWAGGER_ASSETS, OpenApiDocument, SwaggerUi
 from taskapi.resources.health import Health, Liveness
+from taskapi.resources.lists import ListCollection, ListItem, ListMoveResource
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
-from taskapi.resources.tasks import TaskCollection, TaskItem, TaskToggle
-from taskapi.store import IdempotencyStore, ScheduleStore, SyncStore, TaskStore
+from taskapi.resources.tasks import TaskCollection, TaskItem, TaskMoveResource, TaskToggle
+from taskapi.store import IdempotencyStore, ListStore, ScheduleStore, SyncStore, TaskStore
 
 API_VERSION = "1.0.0"
 
@@ -65,6 +66,7 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     db = Database(config)
     queries = load_queries()
     store = TaskStore(db, queries, max_tasks=config.max_tasks_per_user)
+    lists = ListStore(db, queries, max_lists=config.max_lists_per_user)
     idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
     retention = timedelta(days=config.tombstone_retention_days)
     sync_cursors = SyncCursors(cursor_key(config.cursor_secret, config.jwt_secret))
@@ -105,6 +107,10 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/api/v1/tasks", TaskCollection(store, idempotency, list_cursors))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, idempotency))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, idempotency))
+    app.add_route("/api/v1/tasks/{task_id:uuid}/move", TaskMoveResource(store, idempotency))
+    app.add_route("/api/v1/lists", ListCollection(lists, idempotency))
+    app.add_route("/api/v1/lists/{list_id:uuid}", ListItem(lists, idempotency))
+    app.add_route("/api/v1/lists/{list_id:uuid}/move", ListMoveResource(lists, idempotency))
     app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), sync_cursors, retention))
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))

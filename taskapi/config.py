@@ -49,6 +49,8 @@ class Config:
     cursor_secret: str | None = None
     # the most tasks one user may keep (completed ones count too); a create beyond it is 409
     max_tasks_per_user: int = 100_000
+    # the most lists one user may keep, the Inbox included; a create beyond it is 409
+    max_lists_per_user: int = 1_000
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -112,6 +114,7 @@ def load_config() -> Config:
             tombstone_retention_days=env.float("TOMBSTONE_RETENTION_DAYS", 30.0, validate=Range(1, 3650)),
             cursor_secret=cursor_secret,
             max_tasks_per_user=env.int("MAX_TASKS_PER_USER", 100_000, validate=Range(1, 100_000_000)),
+            max_lists_per_user=env.int("MAX_LISTS_PER_USER", 1_000, validate=Range(1, 100_000)),
         )
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line

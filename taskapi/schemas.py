@@ -149,6 +149,39 @@ class RecurrenceRule(fields.String):
             raise ValidationError(rules.rule_message(exc)) from None
 
 
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UUID_TEXT = re.compile(UUID_TEXT)
+_UUID_MESSAGE = "Must be an id as the API gives it, e.g. 019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e."
+
+
+class Id(fields.UUID):
+    """A task's or list's id, written as the API writes ids (hex, hyphenated; any case): the
+    document's pattern is exactly what is accepted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": f"^{UUID_TEXT}$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not (isinstance(value, str) and _UUID_TEXT.fullmatch(value)):
+            raise ValidationError(_UUID_MESSAGE)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Color(fields.String):
+    """`#rrggbb` (any case), stored lower-case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": COLOR.pattern, "description": "`#rrggbb`, or null."}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not COLOR.fullmatch(text):  # fullmatch: no trailing newline either
+            raise ValidationError(MESSAGES["color"])
+        return text.lower()
+
+
 class TaskInput(Schema):
     """The writable fields of a task (POST and PUT: all, with defaults; PATCH: those sent)."""
 
@@ -174,7 +207,10 @@ class TaskInput(Schema):
     timezone = TimeZoneName(load_default="UTC")
     recurrence_rule = RecurrenceRule(allow_none=True, load_default=None)
     recurrence_anchor = Choice(ANCHORS, load_default="due")
-    position = fields.Integer(strict=True, load_default=0, validate=INT32)
+    # omitted: server-placed (the Inbox, or the parent's list; after the last sibling)
+    list_id = Id(load_default=None)
+    parent_id = Id(allow_none=True, load_default=None)
+    position = fields.Integer(strict=True, load_default=None, validate=INT32)
 
     @pre_load
     def drop_read_only(self, data: Any, **kwargs: Any) -> Any:
@@ -222,13 +258,84 @@ class TaskSchema(Schema):
         validate=OneOf(ANCHORS), metadata=_doc("`completion`: the next one is scheduled from the completion.")
     )
     is_recurring = fields.Boolean(dump_only=True, metadata=_doc("True when `recurrence_rule` is set."))
-    position = fields.Integer(metadata=_doc("Display order for the client."))
+    list_id = fields.UUID(metadata=_doc("The list the task is in (default: the Inbox)."))
+    parent_id = fields.UUID(
+        allow_none=True, metadata=_doc("The task this one is a subtask of (same list; 4 levels at most).")
+    )
+    position = fields.Integer(
+        metadata=_doc("Order among its siblings (same list and parent), ascending, ties by id.")
+    )
     version = fields.Integer(dump_only=True, metadata=_doc('+1 on every change; the ETag is `"<version>"`.'))
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
 
 TASK_FIELDS = tuple(TaskSchema().fields)
+
+
+class TaskMove(Schema):
+    """POST /api/v1/tasks/{id}/move: where the task (and its subtree) goes."""
+
+    class Meta:
+        unknown = RAISE
+
+    list_id = Id(metadata=_doc("Default: where it is (or the parent's list)."))
+    parent_id = Id(allow_none=True, metadata=_doc("`null`: top level. Default: where it is."))
+    after = Id(
+        required=True, allow_none=True, metadata=_doc("The sibling it goes directly after; `null`: first.")
+    )
+
+
+class ListMove(Schema):
+    """POST /api/v1/lists/{id}/move: the list goes directly after `after` (`null`: first)."""
+
+    class Meta:
+        unknown = RAISE
+
+    after = Id(required=True, allow_none=True)
+
+
+class ListInput(Schema):
+    """The writable fields of a list (POST and PUT: all, with defaults; PATCH: those sent)."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = Text(trim=True, required=True, validate=Length(1, rules.MAX_LIST_NAME, error=MESSAGES["name"]))
+    color = Color(allow_none=True, load_default=None)
+    position = fields.Integer(strict=True, validate=INT32, metadata=_doc("Default: after the last list."))
+
+    @pre_load
+    def drop_read_only(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in LIST_READ_ONLY}
+        return data
+
+
+LIST_READ_ONLY = ("id", "user_id", "is_inbox", "open_tasks", "version", "created_at", "updated_at")
+
+
+class ListSchema(Schema):
+    """A list as the API returns it."""
+
+    id = fields.UUID(dump_only=True, metadata=_doc("Server-assigned, time-ordered (UUIDv7)."))
+    name = fields.String(metadata=_doc("1 to 100 characters, trimmed; unique per user in any case."))
+    color = fields.String(allow_none=True, metadata=_doc("`#rrggbb`, or null."))
+    is_inbox = fields.Boolean(
+        dump_only=True, metadata=_doc("The user's one Inbox: renamable, never deleted.")
+    )
+    position = fields.Integer(metadata=_doc("Order of the lists, ascending, ties by id."))
+    open_tasks = fields.Integer(dump_only=True, metadata=_doc("How many of its tasks are open."))
+    version = fields.Integer(dump_only=True, metadata=_doc('+1 on every change; the ETag is `"<version>"`.'))
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+LIST_FIELDS = tuple(ListSchema().fields)
+
+
+def list_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row.get(name) for name in LIST_FIELDS}
 
 
 def task_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +364,20 @@ class QueryTimestamp(Timestamp):
         if isinstance(value, str):
             value = value.replace(" ", "+")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ParentFilter(fields.String):
+    """A task id, or `none` (top-level tasks only)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": f"^(none|{UUID_TEXT})$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text == "none":
+            return "none"
+        return Id()._deserialize(text, attr, data, **kwargs)
 
 
 class CommaSeparated(BoundedList):
@@ -296,6 +417,8 @@ class ListQuery(Schema):
     )
     due_date_from = QueryTimestamp()
     due_date_to = QueryTimestamp()
+    list_id = Id()
+    parent_id = ParentFilter(metadata=_doc("A task's id: its direct subtasks; `none`: top-level tasks."))
     sort_by = fields.String(validate=OneOf(SORT_FIELDS, error=f"Must be one of: {', '.join(SORT_FIELDS)}."))
     sort_order = fields.String(validate=OneOf(("asc", "desc"), error="Must be asc or desc."))
     limit = QueryInteger(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
@@ -337,6 +460,15 @@ class SyncQuery(Schema):
         metadata={"pattern": syntax.SYNC_CURSOR, "description": "The `cursor` of the last sync."}
     )
     limit = QueryInteger(load_default=500, validate=Range(1, 500, error="Must be between 1 and 500."))
+
+
+class CalendarQuery(Schema):
+    """Query parameters of GET /api/v1/tasks.ics."""
+
+    class Meta:
+        unknown = RAISE
+
+    list_id = Id(metadata=_doc("Export this list only (another user's or an absent one: empty)."))
 
 
 class OccurrencesQuery(Schema):
@@ -421,9 +553,13 @@ class BatchInput(Schema):
 
 # one instance each, made once: a schema instance deep-copies its fields when it is made
 TASK_INPUT = TaskInput()
+LIST_INPUT = ListInput()
+TASK_MOVE = TaskMove()
+LIST_MOVE = ListMove()
 LIST_QUERY = ListQuery()
 SYNC_QUERY = SyncQuery()
 OCCURRENCES_QUERY = OccurrencesQuery()
+CALENDAR_QUERY = CalendarQuery()
 REMINDERS_QUERY = RemindersQuery()
 BATCH_INPUT = BatchInput()
 
@@ -486,13 +622,19 @@ def _flatten(messages: Any) -> dict[str, list[str]]:
 
 __all__ = [
     "EXCLUDE",
+    "CalendarQuery",
+    "ListInput",
+    "ListMove",
     "ListQuery",
+    "ListSchema",
     "OccurrencesQuery",
     "RemindersQuery",
     "SyncQuery",
     "TaskInput",
+    "TaskMove",
     "TaskSchema",
     "flatten_errors",
+    "list_json",
     "load",
     "task_json",
 ]

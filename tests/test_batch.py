@@ -13,7 +13,7 @@ from tests.api import Api
 BATCH = "/api/v1/batch"
 TASKS = "/api/v1/tasks"
 # what differs between two users' tasks made by the same requests
-_OWN = ("id", "user_id", "created_at", "updated_at", "completed_at")
+_OWN = ("id", "user_id", "list_id", "created_at", "updated_at", "completed_at")
 
 
 def batch(api: Api, operations: list[dict[str, Any]], headers: dict[str, str] | None = None) -> Any:
@@ -276,3 +276,44 @@ def test_refs_are_found_and_resolved_in_path_segments_and_id_fields_only() -> No
     assert resolve_path(op.path, ids) == f"{TASKS}/{SOME_ID}"
     assert resolve_body(body, ids) == {**body, "list_id": "list-1", "parent_id": SOME_ID}
     assert resolve_path(f"{TASKS}/a$t1", ids) == f"{TASKS}/a$t1"  # a whole segment only
+
+
+def test_a_list_its_task_and_a_subtask_are_made_in_one_batch_through_refs(alice: Api) -> None:
+    answer = batch(
+        alice,
+        [
+            {"method": "POST", "path": "/api/v1/lists", "body": {"name": "Trip"}, "ref": "l1"},
+            {
+                "method": "POST",
+                "path": "/api/v1/tasks",
+                "body": {"title": "Pack", "list_id": "$l1"},
+                "ref": "t1",
+            },
+            {"method": "POST", "path": "/api/v1/tasks", "body": {"title": "Socks", "parent_id": "$t1"}},
+            {"method": "POST", "path": "/api/v1/tasks/$t1/toggle"},
+        ],
+    )
+    assert answer.status_code == 200, answer.text
+    results = answer.json
+    assert [r["status"] for r in results["results"]] == [201, 201, 201, 200]
+    trip = results["results"][0]["body"]
+    pack, socks = results["results"][1]["body"], results["results"][2]["body"]
+    assert pack["list_id"] == socks["list_id"] == trip["id"] and socks["parent_id"] == pack["id"]
+    # completing the parent completed its subtask, in the same transaction
+    assert alice.request("GET", f"/api/v1/tasks/{socks['id']}").json["completed"] is True
+
+
+def test_a_failing_list_operation_rolls_back_the_lists_made_before_it(alice: Api) -> None:
+    before = alice.request("GET", "/api/v1/lists").json["items"]
+    result = alice.request(
+        "POST",
+        "/api/v1/batch",
+        json={
+            "operations": [
+                {"method": "POST", "path": "/api/v1/lists", "body": {"name": "Errands"}},
+                {"method": "POST", "path": "/api/v1/lists", "body": {"name": "errands"}},  # a duplicate name
+            ]
+        },
+    )
+    assert result.status_code == 409 and result.json["operation"] == 1
+    assert alice.request("GET", "/api/v1/lists").json["items"] == before

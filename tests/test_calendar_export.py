@@ -192,3 +192,28 @@ def test_export_is_bounded_and_keeps_open_tasks_first(alice: Api, monkeypatch: p
     still_open = [alice.create(title=f"open {i}") for i in range(2)]
     exported = todos(export(alice))
     assert set(exported) == {still_open[0]["id"], still_open[1]["id"], done[2]["id"]}
+
+
+def test_a_subtask_is_related_to_its_parent(alice: Api) -> None:
+    parent = alice.create(title="trip")
+    child = alice.create(title="pack", parent_id=parent["id"])
+
+    found = todos(export(alice))
+
+    related = found[child["id"]]["RELATED-TO"]
+    assert str(related) == parent["id"] and related.params["RELTYPE"] == "PARENT"
+    assert "RELATED-TO" not in found[parent["id"]]
+
+
+def test_list_id_exports_one_list(alice: Api, bob: Api) -> None:
+    work = alice.request("POST", "/api/v1/lists", json={"name": "Work"}).json
+    at_work = alice.create(title="report", list_id=work["id"])
+    alice.create(title="at home")
+
+    result = alice.request("GET", "/api/v1/tasks.ics", params={"list_id": work["id"]})
+    assert result.status_code == 200
+    assert set(todos(icalendar.Calendar.from_ical(result.content))) == {at_work["id"]}
+    theirs = bob.request("GET", "/api/v1/tasks.ics", params={"list_id": work["id"]})
+    assert theirs.status_code == 200 and not todos(icalendar.Calendar.from_ical(theirs.content))
+    bad = alice.request("GET", "/api/v1/tasks.ics", params={"list_id": "work"})
+    assert bad.status_code == 400 and "list_id" in bad.json["errors"]

@@ -213,3 +213,50 @@ def test_value_dependent_shapes_are_never_prepared_and_the_others_are(
 
     assert any("ORDER BY created_at DESC" in s and "@@" not in s and "@>" not in s for s in statements)
     assert not any("@@" in s or "@>" in s for s in statements)
+
+
+def _sorts_a_whole_list(tree: dict) -> list[str]:
+    """A Sort over scans narrowed by nothing but the user and the list: a sort of a whole list."""
+    found = []
+    for node in nodes(tree):
+        if node["Node Type"] in ("Sort", "Incremental Sort"):
+            scans = [n for n in nodes(node) if n.get("Relation Name") == "tasks" or "Index Name" in n]
+            conditions = [s.get("Index Cond", "") + s.get("Recheck Cond", "") for s in scans]
+            parts = [p for c in conditions for p in re.split(r"\) AND \(", c.strip("()")) if p]
+            if not any("user_id" not in p and "list_id" not in p and not p.startswith("ROW(") for p in parts):
+                found.append(f"sort of a whole list by {node.get('Sort Key')}")
+    return found
+
+
+def test_list_and_parent_filters_are_served_by_an_index(
+    conn: psycopg.Connection[Any], heavy_user: str
+) -> None:
+    """The heavy user's 50,000 tasks are all in their Inbox: filtering by it keeps them all."""
+    inbox, some_task = conn.execute(
+        "SELECT list_id, id FROM tasks WHERE user_id = %s ORDER BY id LIMIT 1", (heavy_user,)
+    ).fetchone()
+    shapes_checked, failures = 0, []
+    for filters in (
+        ListFilter(list_id=inbox),
+        ListFilter(parent_id="none"),
+        ListFilter(parent_id=some_task),
+        ListFilter(list_id=inbox, parent_id="none"),
+        ListFilter(list_id=inbox, completed=False, priority=("high",)),
+    ):
+        assert shapes.plan_depends_on_values(filters)  # never prepared: planned for its values
+        for by in shapes.SORT_KEYS:
+            if by == "relevance":
+                continue
+            for descending, keyset in itertools.product((False, True), repeat=2):
+                sort = Sort(by, descending)
+                params = params_for(heavy_user, filters, sort, keyset)
+                for query in (
+                    shapes.page_query(filters, sort, keyset=keyset),
+                    shapes.count_query(filters, sort),
+                ):
+                    shapes_checked += 1
+                    tree = plan(conn, query, params, generic=False)
+                    for found in problems(tree) + _sorts_a_whole_list(tree):
+                        failures.append(f"{found}: {filters} {sort} keyset={keyset}")
+    assert shapes_checked == 5 * 6 * 4 * 2
+    assert not failures, "\n".join(failures[:20])

@@ -275,8 +275,18 @@ def test_next_occurrence_copies_the_series_fields_and_keeps_the_reminder_offset(
     )
     nxt = complete(alice, task)
     assert nxt is not None
-    for field in ("title", "description", "priority", "tags", "timezone", "recurrence_rule", "position"):
+    for field in (
+        "title",
+        "description",
+        "priority",
+        "tags",
+        "timezone",
+        "recurrence_rule",
+        "list_id",
+        "parent_id",
+    ):
         assert nxt[field] == task[field], field
+    assert nxt["position"] > task["position"]  # directly after the completed one
     assert nxt["recurrence_anchor"] == "due" and nxt["is_recurring"] is True
     assert nxt["completed"] is False and nxt["completed_at"] is None and nxt["version"] == 1
     assert nxt["due_date"] == local("2026-03-29T09:00:00", "Europe/Berlin")  # across the switch

@@ -76,6 +76,7 @@ def test_database_refuses_a_second_successor_of_one_occurrence(app: TaskApp, ali
         "previous_id": uuid.UUID(task["id"]),
         "due_date": "2026-01-06T09:00:00+00:00",
         "reminder_at": None,
+        "position": 1,
     }
     with app.db.connection() as conn:
         first = conn.execute(create_next, {**params, "id": uuid.uuid4()}).fetchone()

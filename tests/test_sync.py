@@ -178,11 +178,11 @@ def test_a_slower_transaction_committing_after_a_faster_one_is_not_skipped(
     inside, release = threading.Event(), threading.Event()
     original = TaskStore._roll_over
 
-    def held_open(self: TaskStore, conn: Any, user_id: str, task: dict) -> Any:
+    def held_open(self: TaskStore, conn: Any, user_id: str, task: dict, *args: Any) -> Any:
         if task["title"] == "slow, edited":  # A has written its row and not committed yet
             inside.set()
             release.wait(10)
-        return original(self, conn, user_id, task)
+        return original(self, conn, user_id, task, *args)
 
     monkeypatch.setattr(TaskStore, "_roll_over", held_open)
     results: dict[str, Any] = {}

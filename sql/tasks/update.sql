@@ -23,6 +23,8 @@ UPDATE tasks AS t SET
         WHEN %(recurrence_rule)s IS DISTINCT FROM t.recurrence_rule OR %(timezone)s <> t.timezone THEN 1
         ELSE t.occurrence END,
     position = %(position)s,
+    list_id = %(list_id)s,
+    parent_id = %(parent_id)s,
     version = t.version + 1,
     updated_at = now()
 FROM (SELECT completed FROM tasks WHERE user_id = %(user_id)s AND id = %(id)s FOR UPDATE) AS old

@@ -23,7 +23,7 @@ from taskapi.db import migrations
 # priorities 20/50/30 high/medium/low, 0-3 tags from twelve (mixed case on purpose).
 _INSERT = b"""
 INSERT INTO tasks (user_id, id, title, description, completed, completed_at, priority, tags,
-                   due_date, position, created_at, updated_at)
+                   due_date, position, created_at, updated_at, list_id)
 SELECT user_id,
        (lpad(to_hex((extract(epoch FROM created) * 1000)::bigint), 12, '0')
         || '7' || substr(h, 1, 3) || '8' || substr(h, 4, 15))::uuid,
@@ -39,7 +39,8 @@ SELECT user_id,
        CASE WHEN r7 < 0.7 THEN date_trunc('minute', created + r8 * interval '90 days') END,
        n,
        created,
-       updated
+       updated,
+       (SELECT id FROM lists WHERE lists.user_id = r.user_id AND is_inbox)
 FROM (
     SELECT %(prefix)s || '-user-' || u AS user_id, n,
            random() AS r1, random() AS r2, random() AS r3, random() AS r4, random() AS r5,
@@ -68,6 +69,14 @@ LATERAL (SELECT
 ) AS w
 """
 
+# Each seeded user's Inbox (its tasks go there), made before their tasks.
+_INBOXES = b"""
+INSERT INTO lists (user_id, id, name, is_inbox, position)
+SELECT %(prefix)s || '-user-' || u, md5(%(prefix)s || '-user-' || u || ' inbox')::uuid, 'Inbox', true, 0
+FROM generate_series(%(first_user)s::int, %(last_user)s::int) AS u
+ON CONFLICT DO NOTHING
+"""
+
 BATCH_ROWS = 100_000  # rows per INSERT: one statement's memory stays modest
 
 
@@ -80,12 +89,15 @@ def seed(database_url: str, *, users: int, tasks: int, heavy: int, prefix: str |
         for first in range(1, users + 1, per_batch):
             last = min(users, first + per_batch - 1)
             args = {"prefix": prefix, "first_user": first, "last_user": last, "tasks": tasks}
+            conn.execute(_INBOXES, args, prepare=False)
             conn.execute(_INSERT, args, prepare=False)
         if heavy:
             args = {"prefix": f"{prefix}-heavy", "first_user": 1, "last_user": 1, "tasks": heavy}
+            conn.execute(_INBOXES, args, prepare=False)
             conn.execute(_INSERT, args, prepare=False)
         # fresh statistics for the planner, and a visibility map so totals are index-only scans
         conn.execute("VACUUM (ANALYZE) tasks")
+        conn.execute("VACUUM (ANALYZE) lists")
     return heavy_user
 
 

@@ -55,6 +55,8 @@ def _todo(task: dict[str, Any]) -> Todo:
     todo.add("last-modified", task["updated_at"])
     todo.add("sequence", task["version"] - 1)
     todo.add("summary", task["title"])
+    if task.get("parent_id") is not None:
+        todo.add("related-to", str(task["parent_id"]), parameters={"RELTYPE": "PARENT"})
     if task["description"]:
         todo.add("description", task["description"])
     todo.add("priority", PRIORITY[task["priority"]])

@@ -16,7 +16,7 @@ from taskapi.domain.errors import Invalid
 
 PRIORITIES = ("high", "medium", "low")
 ANCHORS = ("due", "completion")
-MAX_TITLE, MAX_DESCRIPTION, MAX_TAGS, MAX_TAG = 200, 2000, 20, 50
+MAX_TITLE, MAX_DESCRIPTION, MAX_TAGS, MAX_TAG, MAX_LIST_NAME = 200, 2000, 20, 50, 100
 
 MESSAGES = {
     "title": f"Must be 1 to {MAX_TITLE} characters and not blank.",
@@ -28,6 +28,8 @@ MESSAGES = {
     "recurrence_rule": "A recurring task needs a due_date.",
     "recurrence_anchor": f"Must be one of: {', '.join(ANCHORS)}.",
     "timezone": "Must be an IANA time zone name such as Europe/Berlin or UTC.",
+    "name": f"Must be 1 to {MAX_LIST_NAME} characters and not blank.",
+    "color": "Must be a color as #rrggbb, e.g. #3a7bd5, or null.",
 }
 
 

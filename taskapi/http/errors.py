@@ -14,10 +14,14 @@ from taskapi.auth import AuthError
 from taskapi.db import DatabaseUnavailable, PreparedStatementMismatch
 from taskapi.domain.errors import Invalid
 from taskapi.http.conditional import etag
-from taskapi.schemas import task_json
+from taskapi.schemas import list_json, task_json
 from taskapi.store import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    InboxNotDeletable,
+    ListLimitReached,
+    ListNameTaken,
+    ListNotFound,
     SyncCursorExpired,
     TaskLimitReached,
     TaskNotFound,
@@ -91,6 +95,13 @@ def _fixed(status: int, type_: str, detail: str, *, retry_after: str | None = No
 
 FIXED_PROBLEMS: dict[type[Exception], Handler] = {
     TaskNotFound: _fixed(404, "about:blank", "No task with this id."),
+    ListNotFound: _fixed(404, "about:blank", "No list with this id."),
+    ListNameTaken: _fixed(
+        409, "/problems/list-name-taken", "You have a list of this name already (names ignore case)."
+    ),
+    InboxNotDeletable: _fixed(
+        409, "/problems/inbox-not-deletable", "The Inbox can be renamed and moved, but not deleted."
+    ),
     IdempotencyKeyInUse: _fixed(
         409,
         "/problems/idempotency-key-in-use",
@@ -114,14 +125,14 @@ FIXED_PROBLEMS: dict[type[Exception], Handler] = {
 
 
 def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMismatch, params: Any) -> None:
-    current = task_json(ex.current)
+    current = list_json(ex.current) if ex.kind == "list" else task_json(ex.current)
     resp.set_header("ETag", etag(current["version"]))
     render_problem(
         req,
         resp,
         412,
-        f"The task has changed: it is at version {current['version']}. "
-        "Nothing was changed; merge with the current task and retry.",
+        f"The {ex.kind} has changed: it is at version {current['version']}. "
+        f"Nothing was changed; merge with the current {ex.kind} and retry.",
         type_="/problems/version-mismatch",
         current=current,
     )
@@ -134,6 +145,17 @@ def _task_limit(req: falcon.Request, resp: falcon.Response, ex: TaskLimitReached
         409,
         f"This account keeps {ex.limit} tasks, the most it may; delete some to add more.",
         type_="/problems/task-limit-reached",
+        limit=ex.limit,
+    )
+
+
+def _list_limit(req: falcon.Request, resp: falcon.Response, ex: ListLimitReached, params: Any) -> None:
+    render_problem(
+        req,
+        resp,
+        409,
+        f"This account keeps {ex.limit} lists, the most it may; delete some to add more.",
+        type_="/problems/list-limit-reached",
         limit=ex.limit,
     )
 
@@ -198,6 +220,7 @@ HANDLERS: dict[type[Exception], Handler] = {
     VersionMismatch: _version_mismatch,
     **FIXED_PROBLEMS,
     TaskLimitReached: _task_limit,
+    ListLimitReached: _list_limit,
     AuthError: _unauthorized,
     DatabaseUnavailable: _unavailable,
     PreparedStatementMismatch: _mismatch,

@@ -30,6 +30,7 @@ from taskapi.openapi.facts import (
 from taskapi.openapi.shapes import (
     BatchResult,
     HealthStatus,
+    ListPage,
     LiveStatus,
     OccurrenceList,
     Problem,
@@ -39,13 +40,19 @@ from taskapi.openapi.shapes import (
     ToggleResult,
 )
 from taskapi.schemas import (
+    LIST_FIELDS,
+    LIST_READ_ONLY,
     READ_ONLY,
     TASK_FIELDS,
     BatchInput,
     Choice,
     CommaSeparated,
+    ListInput,
+    ListMove,
+    ListSchema,
     QueryTimestamp,
     TaskInput,
+    TaskMove,
     TaskSchema,
     Text,
     Timestamp,
@@ -170,6 +177,17 @@ def _add_components(spec: APISpec) -> None:
         properties = spec.components.schemas[name]["properties"]
         properties.update({field: {"description": "Read-only: ignored when sent."} for field in READ_ONLY})
     spec.components.schema("TaskPage", schema=TaskPage)
+    spec.components.schema("TaskMove", schema=TaskMove)
+    spec.components.schema("List", {"required": list(LIST_FIELDS)}, schema=ListSchema)
+    spec.components.schema("ListInput", schema=ListInput)
+    spec.components.schema("ListPatch", schema=ListInput(partial=True))
+    for name in ("ListInput", "ListPatch"):
+        properties = spec.components.schemas[name]["properties"]
+        properties.update(
+            {field: {"description": "Read-only: ignored when sent."} for field in LIST_READ_ONLY}
+        )
+    spec.components.schema("ListMove", schema=ListMove)
+    spec.components.schema("ListPage", schema=ListPage)
     spec.components.schema("ToggleResult", schema=ToggleResult)
     spec.components.schema("HealthStatus", schema=HealthStatus)
     spec.components.schema("LiveStatus", schema=LiveStatus)

@@ -25,10 +25,23 @@ TASK_EXAMPLE = {
     "recurrence_rule": "FREQ=WEEKLY;BYDAY=MO,WE,FR",
     "recurrence_anchor": "due",
     "is_recurring": True,
+    "list_id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
+    "parent_id": None,
     "position": 0,
     "version": 1,
     "created_at": "2026-11-20T17:04:11.123456+00:00",
     "updated_at": "2026-11-20T17:04:11.123456+00:00",
+}
+LIST_EXAMPLE = {
+    "id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
+    "name": "Inbox",
+    "color": None,
+    "is_inbox": True,
+    "position": 0,
+    "open_tasks": 3,
+    "version": 1,
+    "created_at": "2026-11-20T17:00:00.000000+00:00",
+    "updated_at": "2026-11-20T17:00:00.000000+00:00",
 }
 TASK_INPUT_EXAMPLE = {
     k: TASK_EXAMPLE[k]
@@ -95,12 +108,13 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
 PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
     400: ("Invalid input: `errors` names each bad field or parameter.", ()),
     401: ("Missing or invalid bearer token.", ("WWW-Authenticate",)),
-    404: ("No such task (absent or another user's).", ()),
+    404: ("No such task or list (absent or another user's).", ()),
     405: ("Method not allowed on this path.", ("Allow",)),
-    412: ("The task changed since the version in If-Match; `current` is the task now.", ("ETag",)),
+    412: ("It changed since the version in If-Match; `current` is the task (or list) now.", ("ETag",)),
     409: (
-        "A request with this Idempotency-Key is still in flight (retry shortly), or, on create, the "
-        "account keeps MAX_TASKS_PER_USER tasks already (`/problems/task-limit-reached`).",
+        "A request with this Idempotency-Key is still in flight (retry shortly); on create, the "
+        "account keeps MAX_TASKS_PER_USER tasks (or MAX_LISTS_PER_USER lists) already; on a list, "
+        "the name is taken (`/problems/list-name-taken`) or it is the Inbox, which stays.",
         (),
     ),
     410: ("The sync cursor is older than the deletions kept: do a full sync (no cursor).", ()),

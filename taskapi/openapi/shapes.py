@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from taskapi.schemas import TaskSchema
+from taskapi.schemas import ListSchema, TaskSchema
 
 
 class TaskPage(Schema):
@@ -24,6 +24,12 @@ class ToggleResult(Schema):
 
     task = fields.Nested(TaskSchema, required=True)
     next_task = fields.Nested(TaskSchema, required=True, allow_none=True)
+
+
+class ListPage(Schema):
+    """GET /api/v1/lists: every list of the user, in position order."""
+
+    items = fields.List(fields.Nested(ListSchema), required=True)
 
 
 class HealthStatus(Schema):
@@ -52,7 +58,9 @@ class Problem(Schema):
         values=fields.List(fields.String()),
         metadata={"description": "Validation errors: field or parameter name → messages."},
     )
-    current = fields.Nested(TaskSchema, metadata={"description": "412 only: the task as it is now."})
+    current = fields.Dict(
+        metadata={"description": "412 only: the task (or, on a list route, the list) as it is now."}
+    )
     operation = fields.Integer(
         metadata={"description": "A failed batch: the index (from 0) of the operation that failed."}
     )
@@ -75,6 +83,10 @@ class SyncBatch(Schema):
 
     changed = fields.List(fields.Nested(TaskSchema), required=True)
     deleted = fields.List(fields.UUID(), required=True, metadata={"description": "Ids of deleted tasks."})
+    changed_lists = fields.List(fields.Nested(ListSchema), required=True)
+    deleted_lists = fields.List(
+        fields.UUID(), required=True, metadata={"description": "Ids of deleted lists."}
+    )
     cursor = fields.String(required=True, metadata={"description": "Pass as `cursor` next time."})
     has_more = fields.Boolean(required=True, metadata={"description": "Call again at once for the rest."})
 

@@ -32,6 +32,10 @@ BATCH_ROUTES: dict[str, tuple[str, ...]] = {
     "/api/v1/tasks": ("POST",),
     "/api/v1/tasks/{task_id:uuid}": ("PUT", "PATCH", "DELETE"),
     "/api/v1/tasks/{task_id:uuid}/toggle": ("POST",),
+    "/api/v1/tasks/{task_id:uuid}/move": ("POST",),
+    "/api/v1/lists": ("POST",),
+    "/api/v1/lists/{list_id:uuid}": ("PUT", "PATCH", "DELETE"),
+    "/api/v1/lists/{list_id:uuid}/move": ("POST",),
 }
 # body fields that take an id: `"$<ref>"` there is the id an earlier operation created
 ID_FIELDS = ("list_id", "parent_id")

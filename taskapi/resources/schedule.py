@@ -11,8 +11,10 @@ from taskapi.domain import ical
 from taskapi.http.media import send_json
 from taskapi.openapi.facts import TASK_EXAMPLE, json_response, operation, problems
 from taskapi.schemas import (
+    CALENDAR_QUERY,
     OCCURRENCES_QUERY,
     REMINDERS_QUERY,
+    CalendarQuery,
     OccurrencesQuery,
     RemindersQuery,
     load,
@@ -82,13 +84,16 @@ class CalendarExport:
     openapi = {
         "on_get": operation(
             "Your tasks as an iCalendar file",
-            description="RFC 5545 VTODOs (DUE, RRULE, PRIORITY, STATUS, CATEGORIES, VALARM). At most "
+            description="RFC 5545 VTODOs (DUE, RRULE, PRIORITY, STATUS, CATEGORIES, VALARM, and "
+            "RELATED-TO;RELTYPE=PARENT for a subtask); `list_id` exports one list. At most "
             f"{MAX_CALENDAR_TASKS} tasks: every open one first, then the most recently completed.",
+            parameters=({"in": "query", "schema": CalendarQuery},),
             responses={
                 200: {
                     "description": "An iCalendar file.",
                     "content": {"text/calendar": {"schema": {"type": "string"}}},
-                }
+                },
+                **problems(400),
             },
         )
     }
@@ -97,7 +102,8 @@ class CalendarExport:
         self.store = store
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        rows = self.store.calendar(req.context.user_id)
+        query = load(CALENDAR_QUERY, req.params)
+        rows = self.store.calendar(req.context.user_id, query.get("list_id"))
         resp.cache_control = PRIVATE
         resp.content_type = TEXT_CALENDAR
         resp.data = ical.to_ical(rows, datetime.now(UTC))

@@ -1,4 +1,4 @@
-"""GET /api/v1/sync: a user's task changes and deletions since a cursor, oldest first."""
+"""GET /api/v1/sync: a user's task and list changes and deletions since a cursor, oldest first."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import falcon
 from taskapi.cursors.sync import Cursor, SyncCursors
 from taskapi.http.media import send_json
 from taskapi.openapi.facts import TASK_EXAMPLE, json_response, operation, problems
-from taskapi.schemas import SYNC_QUERY, SyncQuery, load, task_json
+from taskapi.schemas import SYNC_QUERY, SyncQuery, list_json, load, task_json
 from taskapi.store import SyncCursorExpired, SyncStore
 from taskapi.store.sync import START
 
@@ -30,6 +30,8 @@ class Sync:
                     example={
                         "changed": [TASK_EXAMPLE],
                         "deleted": [],
+                        "changed_lists": [],
+                        "deleted_lists": [],
                         "cursor": "eyJwIjo...",
                         "has_more": False,
                     },
@@ -60,6 +62,8 @@ class Sync:
             {
                 "changed": [task_json(row) for row in batch.changed],
                 "deleted": batch.deleted,
+                "changed_lists": [list_json(row) for row in batch.changed_lists],
+                "deleted_lists": batch.deleted_lists,
                 "cursor": self.cursors.encode(user_id, Cursor(batch.position, batch.exempt, now)),
                 "has_more": batch.has_more,
             },

@@ -20,8 +20,8 @@ from taskapi.openapi.facts import (
     operation,
     problems,
 )
-from taskapi.schemas import LIST_QUERY, TASK_INPUT, ListQuery, load, task_json
-from taskapi.store import After, IdempotencyStore, ListFilter, Sort, TaskChange, TaskStore
+from taskapi.schemas import LIST_QUERY, TASK_INPUT, TASK_MOVE, ListQuery, load, task_json
+from taskapi.store import After, IdempotencyStore, ListFilter, MoveAfter, Sort, TaskChange, TaskStore
 from taskapi.store.listing import SORT_KEY_TYPES
 
 PRIVATE = ["private", "no-cache"]
@@ -40,6 +40,8 @@ _LISTING_PARAMS = (
     "tags",
     "due_date_from",
     "due_date_to",
+    "list_id",
+    "parent_id",
     "sort_by",
     "sort_order",
 )
@@ -133,6 +135,8 @@ class TaskCollection(_TaskResource):
             tags=tuple(query["tags"]),
             due_from=query.get("due_date_from"),
             due_to=query.get("due_date_to"),
+            list_id=query.get("list_id"),
+            parent_id=query.get("parent_id"),
         )
         page = self.store.list(
             user_id, filters, sort, limit=query["limit"], offset=query["offset"], after=after
@@ -247,6 +251,33 @@ class TaskToggle(_TaskResource):
         resp.cache_control = PRIVATE
         next_task = task_json(change.next_task) if change.next_task else None
         send_json(resp, {"task": task_json(change.task), "next_task": next_task})
+
+
+class TaskMoveResource(_TaskResource):
+    openapi = {
+        "on_post": operation(
+            "Move a task (and its subtree)",
+            description="Into `list_id` and under `parent_id` (default: where it is), directly after "
+            "the sibling `after` (`null`: first); the server computes positions, moving as few "
+            "siblings as it must (they get a new version and appear in the sync feed).",
+            parameters=("IfMatch", "IdempotencyKey"),
+            body=json_body("TaskMove", {"after": None}),
+            responses={
+                200: json_response(
+                    "The moved task.", "Task", example=TASK_EXAMPLE, headers=("ETag", "Idempotent-Replayed")
+                ),
+                **problems(404, 409, 412, 422),
+            },
+        ),
+    }
+
+    @idempotent
+    def on_post(self, req: falcon.Request, resp: falcon.Response, task_id: UUID) -> None:
+        move = load(TASK_MOVE, read_json_object(req))
+        fields: dict[str, Any] = {name: move[name] for name in ("list_id", "parent_id") if name in move}
+        fields["position"] = MoveAfter(move["after"])
+        change = self.store.update(req.context.user_id, task_id, lambda _: fields, if_match(req))
+        self._send_task(resp, change.task)
 
 
 def _flip_completed(current: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 from taskapi.store.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    InboxNotDeletable,
+    ListLimitReached,
+    ListNameTaken,
+    ListNotFound,
     StoreError,
     SyncCursorExpired,
     TaskLimitReached,
@@ -11,6 +15,8 @@ from taskapi.store.errors import (
 )
 from taskapi.store.idempotency import Claim, IdempotencyStore, SavedResponse
 from taskapi.store.listing import After, ListFilter, Sort
+from taskapi.store.lists import ListStore
+from taskapi.store.placement import MoveAfter
 from taskapi.store.schedule import ScheduleStore
 from taskapi.store.sync import ChangeBatch, Position, SyncStore
 from taskapi.store.tasks import ListPage, TaskChange, TaskStore
@@ -22,8 +28,14 @@ __all__ = [
     "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
     "IdempotencyStore",
+    "InboxNotDeletable",
     "ListFilter",
+    "ListLimitReached",
+    "ListNameTaken",
+    "ListNotFound",
     "ListPage",
+    "ListStore",
+    "MoveAfter",
     "Position",
     "SavedResponse",
     "ScheduleStore",

@@ -16,12 +16,33 @@ class TaskNotFound(StoreError):
     """No such task for this user (absent, or another user's: the same answer)."""
 
 
-class VersionMismatch(StoreError):
-    """If-Match named a version the task no longer has; `current` is the task as it is."""
+class ListNotFound(StoreError):
+    """No such list for this user (absent, or another user's: the same answer)."""
 
-    def __init__(self, current: dict[str, Any]) -> None:
+
+class VersionMismatch(StoreError):
+    """If-Match named a version the task (or list: `kind`) no longer has; `current` is it as it is."""
+
+    def __init__(self, current: dict[str, Any], kind: str = "task") -> None:
         super().__init__("version mismatch")
         self.current = current
+        self.kind = kind
+
+
+class ListNameTaken(StoreError):
+    """The user has a list of this name already (in any case)."""
+
+
+class InboxNotDeletable(StoreError):
+    """The Inbox can be renamed and moved, never deleted."""
+
+
+class ListLimitReached(StoreError):
+    """The user already keeps the most lists one user may (`limit`)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__("list limit reached")
+        self.limit = limit
 
 
 # CHECK constraints of migrations/0001, read as the rules they stand for
@@ -34,6 +55,8 @@ CONSTRAINT_FIELDS = {
     "tasks_recurrence_rule_check": "recurrence_rule",
     "tasks_recurrence_anchor_check": "recurrence_anchor",
     "tasks_timezone_check": "timezone",
+    "lists_name_check": "name",
+    "lists_color_check": "color",
 }
 
 

@@ -59,6 +59,8 @@ class ListFilter:
     tags: tuple[str, ...] = ()
     due_from: datetime | None = None
     due_to: datetime | None = None
+    list_id: UUID | None = None
+    parent_id: UUID | str | None = None  # "none": top-level tasks only
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,13 @@ class After:
 
 def plan_depends_on_values(filters: ListFilter) -> bool:
     """Whether the best plan depends on the values: how common a word or tag is, how wide a
-    date range. Such statements are never prepared (each gets a plan for its values); a
-    generic plan would guess one selectivity for all of them (see tests/test_listing_plans.py)."""
+    date range, how big a list or a subtree. Such statements are never prepared (each gets a plan
+    for its values); a generic plan would guess one selectivity for all of them (see
+    tests/test_listing_plans.py)."""
     return (
         filters.q is not None
+        or filters.list_id is not None
+        or filters.parent_id is not None
         or bool(filters.tags)
         or filters.due_from is not None
         or filters.due_to is not None
@@ -106,6 +111,12 @@ def _conditions(filters: ListFilter, sort: Sort) -> sql.Composable:
         # the range, the order and the count
         due = _DUE_DESC if sort.by == "due_date" and sort.descending else _DUE_ASC
         parts.append(sql.SQL("{} BETWEEN %(due_from)s::timestamptz AND %(due_to)s::timestamptz").format(due))
+    if filters.list_id is not None:
+        parts.append(sql.SQL("list_id = %(list_id)s"))
+    if filters.parent_id == "none":
+        parts.append(sql.SQL("parent_id IS NULL"))
+    elif filters.parent_id is not None:
+        parts.append(sql.SQL("parent_id = %(parent_id)s"))
     return sql.SQL(" AND ").join(parts)
 
 
@@ -118,6 +129,8 @@ def parameters(user_id: str, filters: ListFilter, *, limit: int, offset: int, af
         "tags": list(filters.tags),
         "due_from": filters.due_from or DUE_MIN,
         "due_to": filters.due_to or DUE_MAX,
+        "list_id": filters.list_id,
+        "parent_id": None if filters.parent_id == "none" else filters.parent_id,
         "limit": limit,
         "offset": offset,
         "after_key": after.key if after else None,

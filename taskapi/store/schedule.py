@@ -39,9 +39,9 @@ class ScheduleStore:
             raise TaskNotFound()
         return recurrence.preview(task, count)
 
-    def calendar(self, user_id: str) -> list[Row]:
-        """The user's tasks for the iCalendar export: open ones first, then the latest completed;
-        at most MAX_CALENDAR_TASKS."""
-        params = {"user_id": user_id, "limit": MAX_CALENDAR_TASKS}
+    def calendar(self, user_id: str, list_id: UUID | None = None) -> list[Row]:
+        """The user's tasks (of one list, when given) for the iCalendar export: open ones first,
+        then the latest completed; at most MAX_CALENDAR_TASKS."""
+        params = {"user_id": user_id, "list_id": list_id, "limit": MAX_CALENDAR_TASKS}
         with self._db.connection() as conn:
             return conn.execute(self._all_for_calendar, params).fetchall()

@@ -22,6 +22,7 @@ from taskapi.store.errors import (
     invalid_from_constraint,
 )
 from taskapi.store.listing import After, ListFilter, Sort
+from taskapi.store.placement import NeedLocks, Place, Placer
 
 Row = dict[str, Any]
 Change = Callable[[Row], Mapping[str, Any]]
@@ -54,28 +55,45 @@ class TaskStore:
     def __init__(self, db: Database, queries: Mapping[str, bytes], *, max_tasks: int) -> None:
         self._db = db
         self._max_tasks = max_tasks
+        self._placer = Placer(queries)
         # looked up here so a missing file fails at start-up, not on a request
         self._create = queries["tasks/create"]
         self._get = queries["tasks/get"]
         self._get_for_update = queries["tasks/get_for_update"]
         self._update = queries["tasks/update"]
-        self._delete = queries["tasks/delete"]
+        self._delete_many = queries["tasks/delete_many"]
+        self._complete_many = queries["tasks/complete_many"]
         self._create_next = queries["tasks/create_next"]
         self._link_next = queries["tasks/link_next"]
+        self._copy_subtree = queries["tasks/copy_subtree"]
 
     def create(self, user_id: str, fields: Mapping[str, Any]) -> Row:
-        """A new task from its writable fields, checked as a whole first."""
+        """A new task from its writable fields, checked as a whole first, then placed (its list,
+        parent and position) in the writing transaction."""
         rules.check_task(fields)
-        with self._db.connection() as conn, _constraints_as_invalid():
-            params = {**fields, "user_id": user_id, "id": uuid7(), "max_tasks": self._max_tasks}
+        merged = {**fields, "id": uuid7()}
+        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+            place = self._placer.place(conn, user_id, None, merged, fields)
+            params = {**merged, **_placed(place), "user_id": user_id, "max_tasks": self._max_tasks}
             row = conn.execute(self._create, params).fetchone()
-        if row is None:
-            raise TaskLimitReached(self._max_tasks)
+            if row is None:
+                raise TaskLimitReached(self._max_tasks)
+            self._placer.apply(conn, user_id, place)
         return row
 
     def get(self, user_id: str, task_id: UUID) -> Row:
         with self._db.connection() as conn:
-            row = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
+            return self._read(conn, user_id, task_id)
+
+    def _read(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
+        row = conn.execute(self._get, {"user_id": user_id, "id": task_id}).fetchone()
+        if row is None:
+            raise TaskNotFound()
+        return row
+
+    def _locked(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
+        """The task with its row locked (after its list's lock, as every writer takes them)."""
+        row = conn.execute(self._get_for_update, {"user_id": user_id, "id": task_id}).fetchone()
         if row is None:
             raise TaskNotFound()
         return row
@@ -105,54 +123,102 @@ class TaskStore:
     def update(
         self, user_id: str, task_id: UUID, change: Change, versions: Sequence[int] | None
     ) -> TaskChange:
-        """The one way a task changes (PUT, PATCH, toggle): `change(current)` merged into the
-        task, the merge checked as a whole, stored; a completed occurrence rolls its series over.
+        """The one way a task changes (PUT, PATCH, toggle, move): `change(current)` merged into
+        the task, the merge checked as a whole, placed and stored; completing a task completes its
+        subtree, moving it to another list moves its subtree, a completed occurrence rolls its
+        series over (with a fresh copy of its subtree).
 
         The check may expand a recurrence rule (within its budget), so it runs on a row read
-        without a lock or an open transaction; the write then applies only if the task is still
-        at the version the merge was made from, else it starts again. After OPTIMISTIC_ATTEMPTS
-        the row is locked first and checked under the lock, so every write ends.
+        without a lock or an open transaction; the write then locks the lists concerned and
+        applies only if the task is still at the version the merge was made from, else it starts
+        again. After OPTIMISTIC_ATTEMPTS the merge is made under the lists' locks, which every
+        writer of their tasks takes first, so every write ends.
         """
         for _ in range(OPTIMISTIC_ATTEMPTS):
             current = self.get(user_id, task_id)
-            merged = _merged(current, change, versions)
+            fields = change(current)
+            merged = _merged(current, fields, versions)
             with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-                written = self._write(conn, user_id, current, merged)
+                written = self._write(conn, user_id, current, merged, fields)
                 if written is not None:
                     return written
-        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
-            current = self._locked(conn, user_id, task_id)
-            written = self._write(conn, user_id, current, _merged(current, change, versions))
-            assert written is not None  # the row is locked: its version cannot have moved
-            return written
+        extra: set[UUID] = set()
+        while True:
+            seen = self.get(user_id, task_id)
+            held = {seen["list_id"], *extra}
+            try:
+                with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+                    self._placer.lock_lists(conn, user_id, held)
+                    current = self._locked(conn, user_id, task_id)
+                    if current["list_id"] != seen["list_id"]:
+                        continue  # it moved before the lock: lock its list now
+                    fields = change(current)
+                    merged = _merged(current, fields, versions)
+                    written = self._write(conn, user_id, current, merged, fields, held)
+                    assert written is not None  # its row is locked: its version cannot have moved
+                    return written
+            except NeedLocks as more:
+                extra |= more.lists  # rolled back: start again holding those too, in id order
 
     def delete(self, user_id: str, task_id: UUID, versions: Sequence[int] | None) -> None:
-        with self._db.connection() as conn, conn.transaction():
-            current = self._locked(conn, user_id, task_id)
-            _check_version(current, versions)
-            conn.execute(self._delete, {"user_id": user_id, "id": task_id, "version": current["version"]})
-
-    def _locked(self, conn: psycopg.Connection[Row], user_id: str, task_id: UUID) -> Row:
-        row = conn.execute(self._get_for_update, {"user_id": user_id, "id": task_id}).fetchone()
-        if row is None:
-            raise TaskNotFound()
-        return row
+        """Delete the task and its subtree in one transaction (a tombstone each)."""
+        while True:
+            seen = self.get(user_id, task_id)
+            with self._db.connection() as conn, conn.transaction():
+                self._placer.lock_lists(conn, user_id, [seen["list_id"]])
+                current = self._locked(conn, user_id, task_id)
+                if current["list_id"] != seen["list_id"]:
+                    continue  # it moved before the lock: lock its list now
+                _check_version(current, versions)
+                below = self._placer.descendants(conn, user_id, task_id)
+                ids = [task_id, *(t["id"] for t in below)]
+                conn.execute(self._delete_many, {"user_id": user_id, "ids": ids})
+                return
 
     def _write(
-        self, conn: psycopg.Connection[Row], user_id: str, current: Row, merged: Mapping[str, Any]
+        self,
+        conn: psycopg.Connection[Row],
+        user_id: str,
+        current: Row,
+        merged: Mapping[str, Any],
+        fields: Mapping[str, Any],
+        held: set[UUID] | None = None,
     ) -> TaskChange | None:
         """Store `merged` if the task is still at `current`'s version (None if it moved on)."""
-        params = {**merged, "user_id": user_id, "version": current["version"]}
+        place = self._placer.place(conn, user_id, current, dict(merged), fields, held)
+        params = {**merged, **_placed(place), "user_id": user_id, "version": current["version"]}
         row = conn.execute(self._update, params).fetchone()
-        return None if row is None else TaskChange(row, self._roll_over(conn, user_id, row))
+        if row is None:
+            return None
+        self._placer.apply(conn, user_id, place)
+        becomes_completed = row["completed"] and not row.pop("was_completed")
+        if becomes_completed:
+            self._complete_subtree(conn, user_id, row, place.subtree)
+        return TaskChange(row, self._roll_over(conn, user_id, row, becomes_completed, place.subtree))
 
-    def _roll_over(self, conn: psycopg.Connection[Row], user_id: str, task: Row) -> Row | None:
-        """Create the series' next occurrence when this write completed a recurring task.
+    def _complete_subtree(
+        self, conn: psycopg.Connection[Row], user_id: str, task: Row, subtree: Sequence[Row]
+    ) -> None:
+        """Its open subtasks, at every depth, completed with it (same completed_at)."""
+        open_ids = [t["id"] for t in subtree if not t["completed"]]
+        if open_ids:
+            params = {"user_id": user_id, "ids": open_ids, "completed_at": task["completed_at"]}
+            conn.execute(self._complete_many, params)
 
-        Runs in the write's transaction, with the task's row locked by it; `next_id` and the
+    def _roll_over(
+        self,
+        conn: psycopg.Connection[Row],
+        user_id: str,
+        task: Row,
+        becomes_completed: bool,
+        subtree: Sequence[Row],
+    ) -> Row | None:
+        """Create the series' next occurrence when this write completed a recurring task, directly
+        after it, with a fresh open copy of its subtree.
+
+        Runs in the write's transaction, with the task's list locked by it; `next_id` and the
         unique index on (user_id, previous_id) make sure an occurrence has one successor, ever.
         """
-        becomes_completed = task["completed"] and not task.pop("was_completed")
         if not (becomes_completed and task["recurrence_rule"] and task["next_id"] is None):
             return None
         try:
@@ -162,19 +228,44 @@ class TaskStore:
             raise Invalid({"recurrence_rule": [rules.rule_message(exc)]}) from None
         if due is None:
             return None
+        placement = self._placer.after(conn, user_id, task["list_id"], task["parent_id"], task)
         params = {
             "user_id": user_id,
             "id": uuid7(),
             "previous_id": task["id"],
             "due_date": due,
             "reminder_at": recurrence.reminder_for(task, due),
+            "position": placement.position,
         }
         successor = conn.execute(self._create_next, params).fetchone()
         if successor is None:
             return None
+        self._placer.set_positions(conn, user_id, placement.moved)
         conn.execute(self._link_next, {"user_id": user_id, "id": task["id"], "next_id": successor["id"]})
         task["next_id"] = successor["id"]
+        self._copy(conn, user_id, subtree, task["id"], successor["id"])
         return successor
+
+    def _copy(
+        self, conn: psycopg.Connection[Row], user_id: str, subtree: Sequence[Row], root: UUID, copy: UUID
+    ) -> None:
+        """Fresh open copies of `subtree` (shallowest first) under `copy`, the copy of `root`."""
+        if not subtree:
+            return
+        new_ids = {root: copy}
+        for task in subtree:
+            new_ids[task["id"]] = uuid7()
+        params = {
+            "user_id": user_id,
+            "sources": [t["id"] for t in subtree],
+            "ids": [new_ids[t["id"]] for t in subtree],
+            "parents": [new_ids[t["parent_id"]] for t in subtree],
+        }
+        conn.execute(self._copy_subtree, params)
+
+
+def _placed(place: Place) -> dict[str, Any]:
+    return {"list_id": place.list_id, "parent_id": place.parent_id, "position": place.position}
 
 
 def _check_version(current: Row, versions: Sequence[int] | None) -> None:
@@ -183,9 +274,11 @@ def _check_version(current: Row, versions: Sequence[int] | None) -> None:
         raise VersionMismatch(current)
 
 
-def _merged(current: Row, change: Change, versions: Sequence[int] | None) -> Row:
+def _merged(current: Row, fields: Mapping[str, Any], versions: Sequence[int] | None) -> Row:
     _check_version(current, versions)
-    merged = {**current, **change(current)}
+    merged = {**current, **fields}
+    if "parent_id" in fields and "list_id" not in fields:
+        merged["list_id"] = None  # a new parent without a list: the parent's list
     rules.check_task(merged, _series_start(current, merged))
     return merged
 

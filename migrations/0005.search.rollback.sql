@@ -1,0 +1,2 @@
+-- Placeholder until the search migration lands: changes nothing.
+SELECT 1;
