@@ -16,8 +16,10 @@ from taskapi.domain.errors import Invalid
 from taskapi.http.conditional import etag
 from taskapi.schemas import task_json
 from taskapi.store import (
+    DeliveryNotFound,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
+    SubscriptionNotFound,
     SyncCursorExpired,
     TaskLimitReached,
     TaskNotFound,
@@ -91,6 +93,8 @@ def _fixed(status: int, type_: str, detail: str, *, retry_after: str | None = No
 
 FIXED_PROBLEMS: dict[type[Exception], Handler] = {
     TaskNotFound: _fixed(404, "about:blank", "No task with this id."),
+    SubscriptionNotFound: _fixed(404, "about:blank", "No webhook subscription with this id."),
+    DeliveryNotFound: _fixed(404, "about:blank", "No delivery with this id for this subscription."),
     IdempotencyKeyInUse: _fixed(
         409,
         "/problems/idempotency-key-in-use",

@@ -28,14 +28,17 @@ from taskapi.openapi.facts import (
     ref,
 )
 from taskapi.openapi.shapes import (
+    DeliveryList,
     HealthStatus,
     LiveStatus,
     OccurrenceList,
     Problem,
+    RetryQueued,
     SyncBatch,
     TaskList,
     TaskPage,
     ToggleResult,
+    WebhookList,
 )
 from taskapi.schemas import (
     READ_ONLY,
@@ -48,6 +51,7 @@ from taskapi.schemas import (
     Text,
     Timestamp,
 )
+from taskapi.webhooks.schemas import WEBHOOK_FIELDS, WebhookCreated, WebhookInput, WebhookSchema
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
@@ -175,6 +179,13 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("TaskList", schema=TaskList)
     spec.components.schema("SyncBatch", schema=SyncBatch)
     spec.components.schema("Problem", schema=Problem)
+    spec.components.schema("Webhook", {"required": list(WEBHOOK_FIELDS)}, schema=WebhookSchema)
+    spec.components.schema("WebhookCreated", {"required": [*WEBHOOK_FIELDS, "secret"]}, schema=WebhookCreated)
+    spec.components.schema("WebhookInput", schema=WebhookInput)
+    spec.components.schema("WebhookPatch", schema=WebhookInput(partial=True))
+    spec.components.schema("WebhookList", schema=WebhookList)
+    spec.components.schema("DeliveryList", schema=DeliveryList)
+    spec.components.schema("RetryQueued", schema=RetryQueued)
     for name, header in RESPONSE_HEADERS.items():
         spec.components.header(name, header)
     for name, param in REQUEST_HEADERS.items():

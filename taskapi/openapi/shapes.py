@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from taskapi.schemas import TaskSchema
+from taskapi.webhooks.schemas import DeliverySchema, WebhookSchema
 
 
 class TaskPage(Schema):
@@ -74,3 +75,21 @@ class SyncBatch(Schema):
     deleted = fields.List(fields.UUID(), required=True, metadata={"description": "Ids of deleted tasks."})
     cursor = fields.String(required=True, metadata={"description": "Pass as `cursor` next time."})
     has_more = fields.Boolean(required=True, metadata={"description": "Call again at once for the rest."})
+
+
+class WebhookList(Schema):
+    """GET /api/v1/webhooks: the user's subscriptions, oldest first."""
+
+    items = fields.List(fields.Nested(WebhookSchema), required=True)
+
+
+class DeliveryList(Schema):
+    """GET /api/v1/webhooks/{id}/deliveries: attempts, newest first."""
+
+    items = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+class RetryQueued(Schema):
+    """POST .../deliveries/{delivery_id}/retry: the event queued to be sent again."""
+
+    event_id = fields.UUID(required=True)

@@ -1,9 +1,11 @@
 """The data layer: the only code that runs SQL. Every public method takes `user_id` first."""
 
 from taskapi.store.errors import (
+    DeliveryNotFound,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     StoreError,
+    SubscriptionNotFound,
     SyncCursorExpired,
     TaskLimitReached,
     TaskNotFound,
@@ -14,11 +16,13 @@ from taskapi.store.listing import After, ListFilter, Sort
 from taskapi.store.schedule import ScheduleStore
 from taskapi.store.sync import ChangeBatch, Position, SyncStore
 from taskapi.store.tasks import ListPage, TaskChange, TaskStore
+from taskapi.store.webhooks import WebhookStore
 
 __all__ = [
     "After",
     "ChangeBatch",
     "Claim",
+    "DeliveryNotFound",
     "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
     "IdempotencyStore",
@@ -29,6 +33,7 @@ __all__ = [
     "ScheduleStore",
     "Sort",
     "StoreError",
+    "SubscriptionNotFound",
     "SyncCursorExpired",
     "SyncStore",
     "TaskChange",
@@ -36,4 +41,5 @@ __all__ = [
     "TaskNotFound",
     "TaskStore",
     "VersionMismatch",
+    "WebhookStore",
 ]

@@ -1,0 +1,2 @@
+-- depends: 0004.sync-and-idempotency
+-- placeholder

@@ -1,0 +1,2 @@
+-- depends: 0005.search
+-- placeholder
