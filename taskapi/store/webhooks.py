@@ -10,6 +10,7 @@ from taskapi.db import Database
 from taskapi.store.errors import DeliveryNotFound, SubscriptionNotFound
 
 Row = dict[str, Any]
+Rows = list[Row]
 
 
 class WebhookStore:
@@ -56,7 +57,7 @@ class WebhookStore:
             if conn.execute(self._delete, {"user_id": user_id, "id": subscription_id}).fetchone() is None:
                 raise SubscriptionNotFound()
 
-    def deliveries(self, user_id: str, subscription_id: UUID, limit: int) -> list[Row]:
+    def deliveries(self, user_id: str, subscription_id: UUID, limit: int) -> Rows:
         """The newest `limit` attempts, newest first."""
         self.get(user_id, subscription_id)  # 404 for a subscription that is not the user's
         params = {"user_id": user_id, "subscription_id": subscription_id, "limit": limit}

@@ -1,0 +1,168 @@
+"""The delivery worker (`python -m taskapi deliver`): leases due deliveries (FOR UPDATE SKIP LOCKED,
+so any number of workers on any number of machines share the work), sends each signed, records the
+attempt and schedules the retry; wakes on NOTIFY, on the retries it scheduled, and at least every
+WEBHOOK_POLL_SECONDS. SIGTERM or SIGINT: no new attempts; the ones in flight finish (each within
+the connect and read timeouts), then it exits."""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import os
+import signal
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from taskapi.config import Config
+from taskapi.db import Database, DatabaseUnavailable, load_queries
+from taskapi.store.outbox import DeliveryQueue, Lease, Outcome
+from taskapi.webhooks import backoff
+from taskapi.webhooks.listener import Listener
+from taskapi.webhooks.payload import event_body
+from taskapi.webhooks.sender import Answer, Sender, signed_headers
+from taskapi.webhooks.targets import TargetPolicy
+
+log = logging.getLogger("taskapi.webhooks")
+PURGE_BATCH = 50  # old attempts and events deleted per finished delivery: bounded, and it keeps up
+DATABASE_RETRY_SECONDS = 0.5
+
+
+class Worker:
+    def __init__(self, config: Config, parent_pid: int | None = None) -> None:
+        self.config = config
+        self.threads = config.webhook_worker_threads
+        # one connection per delivery thread, and one for the claims
+        self.db = Database(replace(config, db_pool_min_size=1, db_pool_max_size=self.threads + 1))
+        self.queue = DeliveryQueue(self.db, load_queries())
+        policy = TargetPolicy(config.webhook_allow_http, config.webhook_allow_private)
+        self.sender = Sender(
+            policy, config.webhook_connect_timeout_seconds, config.webhook_read_timeout_seconds
+        )
+        # longer than any attempt takes: a lease runs out only when its worker died
+        self.lease_seconds = 2 * self.sender.longest_seconds + 1
+        self.parent_pid = parent_pid
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._retries: list[float] = []  # monotonic times of the retries this worker scheduled
+        self._database_back_at = 0.0
+
+    def run(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop())
+        self.db.open()
+        listener = Listener(self.config.database_url, self.wake.set, self.stopping, connect_timeout=5)
+        listener.start()
+        log.info("webhook worker started (%d delivery threads)", self.threads)
+        try:
+            with ThreadPoolExecutor(self.threads, thread_name_prefix="webhook") as pool:
+                while not self.stopping.is_set():
+                    self.wake.clear()
+                    self._claim_into(pool)
+                    self.wake.wait(self._sleep_seconds())
+                    self._check_parent()
+            # leaving the `with` waited for the attempts in flight
+        finally:
+            self.db.close()
+        log.info("webhook worker stopped")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    def _check_parent(self) -> None:
+        """Started by `serve` beside gunicorn: stop when gunicorn is gone."""
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            self.stop()
+
+    def _claim_into(self, pool: ThreadPoolExecutor) -> None:
+        with self._lock:
+            free = self.threads - self._in_flight
+        if free <= 0 or time.monotonic() < self._database_back_at:
+            return
+        try:
+            leases = self.queue.claim(free, self.lease_seconds)
+        except (DatabaseUnavailable, psycopg.Error) as exc:
+            log.warning("webhook claim failed (%s); trying again shortly", exc)
+            self._database_back_at = time.monotonic() + DATABASE_RETRY_SECONDS
+            return
+        for lease in leases:
+            with self._lock:
+                self._in_flight += 1
+            pool.submit(self._deliver, lease).add_done_callback(self._finished)
+
+    def _finished(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight -= 1
+        if (exc := future.exception()) is not None:
+            log.error("webhook delivery crashed: %r", exc)
+        self.wake.set()  # a thread is free, and the subscription's next event may be due
+
+    def _sleep_seconds(self) -> float:
+        now = time.monotonic()
+        with self._lock:
+            while self._retries and self._retries[0] <= now:
+                heapq.heappop(self._retries)
+            until_retry = self._retries[0] - now if self._retries else float("inf")
+        sleep = min(self.config.webhook_poll_seconds, until_retry, max(self._database_back_at - now, 0.01))
+        if self.parent_pid is not None:
+            sleep = min(sleep, 1.0)
+        return max(sleep, 0.01)
+
+    def _deliver(self, lease: Lease) -> None:
+        try:
+            event = self.queue.load(lease)
+            if event is None:
+                return  # the subscription was deleted meanwhile
+            body = event_body(event)
+            headers = signed_headers(event["secret"], str(event["id"]), body)
+            answer = self.sender.send(event["url"], headers, body)
+            outcome = self.outcome(lease, event["type"], answer)
+            if answer.status_code == 410:
+                self.queue.disable(lease.user_id, lease.subscription_id)
+            if not self.queue.record(lease, outcome):
+                log.warning(
+                    "webhook lease of event %s ran out before its attempt was recorded", lease.event_id
+                )
+            elif outcome.next_retry_at is not None:
+                self._schedule(outcome.next_retry_at)
+            else:
+                retention = self.config.webhook_log_retention_days * 86400
+                self.queue.purge(lease.user_id, retention, PURGE_BATCH)
+        except (DatabaseUnavailable, psycopg.Error) as exc:
+            # the lease runs out and the attempt is made again: at least once
+            log.warning("webhook delivery of event %s not recorded (%s)", lease.event_id, exc)
+
+    def outcome(self, lease: Lease, event_type: str, answer: Answer, now: datetime | None = None) -> Outcome:
+        """Delivered on a 2xx; failed on a 410, or when the retry window is over; else retried."""
+        now = now or datetime.now(UTC)
+        status = answer.status_code
+        if status is not None and 200 <= status < 300:
+            state, next_retry_at = "delivered", None
+        elif status == 410 or now >= lease.window_start + timedelta(hours=self.config.webhook_retry_hours):
+            state, next_retry_at = "failed", None
+        else:
+            wait = backoff.delay(lease.attempt, self.config.webhook_retry_base_seconds, answer.retry_after)
+            state, next_retry_at = "pending", now + timedelta(seconds=wait)
+        log.log(
+            logging.DEBUG if state == "delivered" else logging.INFO,
+            "webhook %s event %s attempt %d: %s -> %s",
+            event_type,
+            lease.event_id,
+            lease.attempt,
+            status if status is not None else answer.error,
+            state,
+        )
+        return Outcome(event_type, state, status, answer.error, answer.duration_ms, next_retry_at)
+
+    def _schedule(self, when: datetime) -> None:
+        delay = (when - datetime.now(UTC)).total_seconds()
+        with self._lock:
+            heapq.heappush(self._retries, time.monotonic() + max(delay, 0.0))
+        self.wake.set()
