@@ -7,13 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import IO, Any
 
 import falcon.testing
 
@@ -113,16 +114,27 @@ def receiver(
         got.stop()
 
 
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
 @contextmanager
-def worker_process(database_url: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(database_url: str, **env: str) -> Iterator[WorkerProcess]:
     """`python -m taskapi deliver` on `database_url`; stopped with SIGTERM (then killed) afterwards."""
     full_env = {**os.environ, **WORKER_ENV, "DATABASE_URL": database_url, **env}
     full_env.pop("JWT_SECRET", None)  # a worker needs no token settings
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed after the process, below
     process = subprocess.Popen(
-        [sys.executable, "-m", "taskapi", "deliver"], cwd=ROOT, env=full_env, stderr=subprocess.PIPE
+        [sys.executable, "-m", "taskapi", "deliver"], cwd=ROOT, env=full_env, stderr=log
     )
     try:
-        yield process
+        yield WorkerProcess(process, log)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -131,6 +143,7 @@ def worker_process(database_url: str, **env: str) -> Iterator[subprocess.Popen[b
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def hook_app(database_url: str) -> TaskApp:
@@ -154,3 +167,16 @@ def subscribe(api: Api, url: str, events: list[str] | None = None) -> dict[str, 
 
 def user_api(app: TaskApp, user_id: str) -> Api:
     return Api(falcon.testing.TestClient(app), user_id)
+
+
+def wait_for_log(
+    api: Api, subscription_id: str, done: Callable[[list[dict[str, Any]]], bool], timeout: float = 15
+) -> list[dict[str, Any]]:
+    """The subscription's delivery log (newest first) once `done(log)` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = api.request("GET", f"/api/v1/webhooks/{subscription_id}/deliveries").json["items"]
+        if done(log):
+            return list(log)
+        assert time.monotonic() < deadline, f"the log never got there: {log}"
+        time.sleep(0.05)

@@ -25,4 +25,4 @@ UPDATE webhook_queue AS w SET
     leased_until = now() + make_interval(secs => %(lease_seconds)s)
 FROM due
 WHERE w.user_id = due.user_id AND w.subscription_id = due.subscription_id AND w.event_id = due.event_id
-RETURNING w.user_id, w.subscription_id, w.event_id, w.attempts, w.window_start;
+RETURNING w.user_id, w.subscription_id, w.event_id, w.attempts;

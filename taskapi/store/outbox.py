@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,20 +22,19 @@ class Lease:
     subscription_id: UUID
     event_id: UUID
     attempt: int
-    window_start: datetime
     token: UUID
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an attempt came to: `state` is delivered, failed, or pending until `next_retry_at`."""
+    """What an attempt came to: `state` is delivered, failed, or pending for `retry_in_seconds`."""
 
     event_type: str
     state: str
     status_code: int | None
     error: str | None
     duration_ms: int
-    next_retry_at: datetime | None = None
+    retry_in_seconds: float | None = None
 
 
 class DeliveryQueue:
@@ -54,10 +52,7 @@ class DeliveryQueue:
         params = {"limit": limit, "lease_seconds": lease_seconds, "lease_token": token}
         with self._db.connection() as conn:
             rows = conn.execute(self._claim, params).fetchall()
-        return [
-            Lease(r["user_id"], r["subscription_id"], r["event_id"], r["attempts"], r["window_start"], token)
-            for r in rows
-        ]
+        return [Lease(r["user_id"], r["subscription_id"], r["event_id"], r["attempts"], token) for r in rows]
 
     def load(self, lease: Lease) -> Row | None:
         """The event and the subscription's url, secret and enabled flag (None: either is gone)."""
@@ -69,9 +64,11 @@ class DeliveryQueue:
         with self._db.connection() as conn:
             return conn.execute(self._load, params).fetchone()
 
-    def record(self, lease: Lease, outcome: Outcome) -> bool:
-        """Log the attempt and move the delivery on; False when the lease was lost meanwhile."""
+    def record(self, lease: Lease, outcome: Outcome, window_seconds: float) -> str | None:
+        """Log the attempt and move the delivery on: its state now (a retry past `window_seconds`
+        of retrying is failed), or None when the lease was lost meanwhile."""
         params = {
+            "window_seconds": window_seconds,
             "id": uuid7(),
             "user_id": lease.user_id,
             "subscription_id": lease.subscription_id,
@@ -82,10 +79,11 @@ class DeliveryQueue:
             "status_code": outcome.status_code,
             "error": outcome.error,
             "duration_ms": outcome.duration_ms,
-            "next_retry_at": outcome.next_retry_at,
+            "retry_in_seconds": outcome.retry_in_seconds,
         }
         with self._db.connection() as conn:
-            return conn.execute(self._record, params).fetchone() is not None
+            row = conn.execute(self._record, params).fetchone()
+        return None if row is None else str(row["state"])
 
     def disable(self, user_id: str, subscription_id: UUID) -> None:
         with self._db.connection() as conn:

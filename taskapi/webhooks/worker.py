@@ -14,7 +14,6 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import psycopg
 
@@ -123,46 +122,51 @@ class Worker:
             body = event_body(event)
             headers = signed_headers(event["secret"], str(event["id"]), body)
             answer = self.sender.send(event["url"], headers, body)
-            outcome = self.outcome(lease, event["type"], answer)
+            outcome = self.outcome(event["type"], lease.attempt, answer)
             if answer.status_code == 410:
                 self.queue.disable(lease.user_id, lease.subscription_id)
-            if not self.queue.record(lease, outcome):
-                log.warning(
-                    "webhook lease of event %s ran out before its attempt was recorded", lease.event_id
-                )
-            elif outcome.next_retry_at is not None:
-                self._schedule(outcome.next_retry_at)
-            else:
+            state = self.queue.record(lease, outcome, self.config.webhook_retry_hours * 3600)
+            self._log(lease, outcome, state)
+            if state == "pending":
+                assert outcome.retry_in_seconds is not None
+                self._schedule(outcome.retry_in_seconds)
+            elif state is not None:
                 retention = self.config.webhook_log_retention_days * 86400
                 self.queue.purge(lease.user_id, retention, PURGE_BATCH)
         except (DatabaseUnavailable, psycopg.Error) as exc:
             # the lease runs out and the attempt is made again: at least once
             log.warning("webhook delivery of event %s not recorded (%s)", lease.event_id, exc)
 
-    def outcome(self, lease: Lease, event_type: str, answer: Answer, now: datetime | None = None) -> Outcome:
-        """Delivered on a 2xx; failed on a 410, or when the retry window is over; else retried."""
-        now = now or datetime.now(UTC)
+    def outcome(self, event_type: str, attempt: int, answer: Answer) -> Outcome:
+        """Delivered on a 2xx; failed on a 410; else retried (record() fails it when the retry
+        window is over)."""
         status = answer.status_code
+        retry_in = None
         if status is not None and 200 <= status < 300:
-            state, next_retry_at = "delivered", None
-        elif status == 410 or now >= lease.window_start + timedelta(hours=self.config.webhook_retry_hours):
-            state, next_retry_at = "failed", None
+            state = "delivered"
+        elif status == 410:
+            state = "failed"
         else:
-            wait = backoff.delay(lease.attempt, self.config.webhook_retry_base_seconds, answer.retry_after)
-            state, next_retry_at = "pending", now + timedelta(seconds=wait)
+            state = "pending"
+            retry_in = backoff.delay(attempt, self.config.webhook_retry_base_seconds, answer.retry_after)
+        return Outcome(event_type, state, status, answer.error, answer.duration_ms, retry_in)
+
+    @staticmethod
+    def _log(lease: Lease, outcome: Outcome, state: str | None) -> None:
+        if state is None:
+            log.warning("webhook lease of event %s ran out before its attempt was recorded", lease.event_id)
+            return
         log.log(
             logging.DEBUG if state == "delivered" else logging.INFO,
             "webhook %s event %s attempt %d: %s -> %s",
-            event_type,
+            outcome.event_type,
             lease.event_id,
             lease.attempt,
-            status if status is not None else answer.error,
+            outcome.status_code if outcome.status_code is not None else outcome.error,
             state,
         )
-        return Outcome(event_type, state, status, answer.error, answer.duration_ms, next_retry_at)
 
-    def _schedule(self, when: datetime) -> None:
-        delay = (when - datetime.now(UTC)).total_seconds()
+    def _schedule(self, delay: float) -> None:
         with self._lock:
-            heapq.heappush(self._retries, time.monotonic() + max(delay, 0.0))
+            heapq.heappush(self._retries, time.monotonic() + delay)
         self.wake.set()
