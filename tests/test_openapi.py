@@ -10,7 +10,9 @@ from openapi_spec_validator import validate
 from taskapi.app import TaskApp
 from taskapi.openapi.document import UNDOCUMENTED, served_routes
 
-SAMPLE_PATH_VALUES = {"task_id": "019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e"}
+SAMPLE_PATH_VALUES = dict.fromkeys(
+    ("task_id", "subscription_id", "delivery_id"), "019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e"
+)
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 
 
