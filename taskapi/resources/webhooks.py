@@ -41,7 +41,10 @@ SUBSCRIPTION_EXAMPLE = {
     "enabled": True,
     "created_at": "2026-11-20T17:04:11.123456+00:00",
 }
-INPUT_EXAMPLE = {k: SUBSCRIPTION_EXAMPLE[k] for k in ("url", "events", "description")}
+# an address literal: the example itself passes the address rule without a DNS lookup
+INPUT_EXAMPLE = {k: SUBSCRIPTION_EXAMPLE[k] for k in ("events", "description")} | {
+    "url": "https://93.184.216.34/taskapi"
+}
 DELIVERY_EXAMPLE = {
     "id": "019a5f3d-0000-7000-8000-000000000001",
     "event_id": "5d1c0e9a-3f4b-4c2d-9e8f-7a6b5c4d3e2f",
@@ -200,7 +203,7 @@ class WebhookRetry(_WebhookResource):
                 202: json_response(
                     "Queued.", "RetryQueued", example={"event_id": DELIVERY_EXAMPLE["event_id"]}
                 ),
-                **problems(404, 409, 422),
+                **problems(400, 404, 409, 422),
             },
         ),
     }
