@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import psycopg
@@ -139,11 +140,28 @@ def test_after_the_retry_window_a_delivery_is_failed(hook_db: str, user: Api) ->
     assert len(hook.received) == 1
 
 
-def test_old_attempts_and_events_are_purged_after_the_retention_period(hook_db: str, user: Api) -> None:
+def test_old_attempts_and_events_are_purged_after_the_retention_period(database: Database) -> None:
+    # a database and workers of its own: a worker purges a user's old rows at most every 30 s,
+    # from its first finished delivery for that user on
+    with migrated_database(database.url) as hook_db, _app(hook_db) as app:
+        _purges_old_rows(hook_db, user_api(app, "purged-user"))
+
+
+@contextmanager
+def _app(url: str) -> Iterator[TaskApp]:
+    app = hook_app(url)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def _purges_old_rows(hook_db: str, user: Api) -> None:
     with receiver() as hook:
         subscription = subscribe(user, hook.url)
-        user.create(title="old")
-        wait_for_log(user, subscription["id"], lambda log: len(log) == 1)
+        with worker_process(hook_db):
+            user.create(title="old")
+            wait_for_log(user, subscription["id"], lambda log: len(log) == 1)
         with psycopg.connect(hook_db) as conn:
             for table in ("webhook_deliveries", "webhook_events"):
                 conn.execute(
@@ -154,9 +172,10 @@ def test_old_attempts_and_events_are_purged_after_the_retention_period(hook_db: 
                 "UPDATE webhook_queue SET finished_at = now() - interval '8 days' WHERE user_id = %s",
                 (user.user_id,),
             )
-        user.create(title="new")  # a finished delivery purges what is past the retention period
-        new_id = json.loads(hook.wait_for(2)[1].body)["id"]
-        log = wait_for_log(user, subscription["id"], lambda log: [e["event_id"] for e in log] == [new_id])
+        with worker_process(hook_db):
+            user.create(title="new")  # a finished delivery purges what is past the retention period
+            new_id = json.loads(hook.wait_for(2)[1].body)["id"]
+            log = wait_for_log(user, subscription["id"], lambda log: [e["event_id"] for e in log] == [new_id])
     with psycopg.connect(hook_db) as conn:
         events = conn.execute(
             "SELECT data->>'title' FROM webhook_events WHERE user_id = %s", (user.user_id,)

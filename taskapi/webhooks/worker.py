@@ -27,7 +27,8 @@ from taskapi.webhooks.sender import Answer, Sender, signed_headers
 from taskapi.webhooks.targets import TargetPolicy
 
 log = logging.getLogger("taskapi.webhooks")
-PURGE_BATCH = 50  # old attempts and events deleted per finished delivery: bounded, and it keeps up
+PURGE_BATCH = 500  # old attempts and events deleted per purge of a user: bounded work
+PURGE_EVERY_SECONDS = 30.0  # a user's old rows are purged at most this often (by each worker)
 DATABASE_RETRY_SECONDS = 0.5
 
 
@@ -51,6 +52,7 @@ class Worker:
         self._in_flight = 0
         self._retries: list[float] = []  # monotonic times of the retries this worker scheduled
         self._database_back_at = 0.0
+        self._purged_at: dict[str, float] = {}
 
     def run(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -131,11 +133,21 @@ class Worker:
                 assert outcome.retry_in_seconds is not None
                 self._schedule(outcome.retry_in_seconds)
             elif state is not None:
-                retention = self.config.webhook_log_retention_days * 86400
-                self.queue.purge(lease.user_id, retention, PURGE_BATCH)
+                self._purge(lease.user_id)
         except (DatabaseUnavailable, psycopg.Error) as exc:
             # the lease runs out and the attempt is made again: at least once
             log.warning("webhook delivery of event %s not recorded (%s)", lease.event_id, exc)
+
+    def _purge(self, user_id: str) -> None:
+        """Now and then, as a user's deliveries finish, delete their rows past the retention period."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._purged_at.get(user_id, -PURGE_EVERY_SECONDS) < PURGE_EVERY_SECONDS:
+                return
+            if len(self._purged_at) > 100_000:  # forget the users purged longest ago
+                self._purged_at = {u: t for u, t in self._purged_at.items() if now - t < PURGE_EVERY_SECONDS}
+            self._purged_at[user_id] = now
+        self.queue.purge(user_id, self.config.webhook_log_retention_days * 86400, PURGE_BATCH)
 
     def outcome(self, event_type: str, attempt: int, answer: Answer) -> Outcome:
         """Delivered on a 2xx; failed on a 410; else retried (record() fails it when the retry
