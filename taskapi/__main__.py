@@ -1,10 +1,11 @@
-"""Command line: `python -m taskapi serve | migrate [--rollback [--all]] | token USER_ID`."""
+"""Command line: `python -m taskapi serve | deliver | migrate [--rollback [--all]] | token USER_ID`."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,7 +58,21 @@ def serve() -> None:
     print(f"taskapi: migrations applied: {', '.join(applied) or 'none pending'}", file=sys.stderr)
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "taskapi.app:app"]
     os.chdir(ROOT)
+    # the webhook worker beside gunicorn: gunicorn becomes this process (same pid), and the worker
+    # stops when it is gone
+    subprocess.Popen([sys.executable, "-m", "taskapi", "deliver", "--parent-pid", str(os.getpid())])
     os.execv(sys.executable, gunicorn)
+
+
+def deliver(parent_pid: int | None) -> None:
+    from taskapi.config import load_config_or_exit
+    from taskapi.logs import configure_logging
+    from taskapi.webhooks.worker import Worker
+
+    os.environ["DATABASE_URL"] = _database_url()
+    config = load_config_or_exit(verifies_tokens=False)
+    configure_logging(config.log_level)
+    Worker(config, parent_pid=parent_pid).run()
 
 
 def migrate(rollback: bool, everything: bool) -> None:
@@ -92,6 +107,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m taskapi")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run gunicorn (with a local PostgreSQL when DATABASE_URL is unset)")
+    deliver_cmd = commands.add_parser(
+        "deliver", help="run a webhook delivery worker (any number may run, on any machines)"
+    )
+    deliver_cmd.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     migrate_cmd = commands.add_parser("migrate", help="apply pending migrations (or roll back)")
     migrate_cmd.add_argument("--rollback", action="store_true", help="roll back the newest migration")
     migrate_cmd.add_argument("--all", action="store_true", help="with --rollback: roll back every migration")
@@ -101,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve()
+    elif args.command == "deliver":
+        deliver(args.parent_pid)
     elif args.command == "migrate":
         migrate(args.rollback, args.all)
     else:

@@ -31,7 +31,9 @@ from taskapi.resources.lists import ListCollection, ListItem, ListMoveResource
 from taskapi.resources.schedule import CalendarExport, Occurrences, Reminders
 from taskapi.resources.sync import Sync
 from taskapi.resources.tasks import TaskCollection, TaskItem, TaskMoveResource, TaskToggle
-from taskapi.store import IdempotencyStore, ListStore, ScheduleStore, SyncStore, TaskStore
+from taskapi.resources.webhooks import WebhookCollection, WebhookDeliveries, WebhookItem, WebhookRetry
+from taskapi.store import IdempotencyStore, ListStore, ScheduleStore, SyncStore, TaskStore, WebhookStore
+from taskapi.webhooks.targets import TargetPolicy
 
 API_VERSION = "1.0.0"
 
@@ -115,6 +117,17 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
     app.add_route("/api/v1/reminders", Reminders(schedule))
+    hooks = (
+        WebhookStore(db, queries),
+        idempotency,
+        TargetPolicy(allow_http=config.webhook_allow_http, allow_private=config.webhook_allow_private),
+    )
+    app.add_route("/api/v1/webhooks", WebhookCollection(*hooks))
+    app.add_route("/api/v1/webhooks/{subscription_id:uuid}", WebhookItem(*hooks))
+    app.add_route("/api/v1/webhooks/{subscription_id:uuid}/deliveries", WebhookDeliveries(*hooks))
+    app.add_route(
+        "/api/v1/webhooks/{subscription_id:uuid}/deliveries/{delivery_id:uuid}/retry", WebhookRetry(*hooks)
+    )
     # last: it runs the routes above (those its table names) through their own resources
     app.add_route("/api/v1/batch", Batch(db, idempotency, app.routes, config.max_body_bytes))
     document.publish(build_spec(app.routes, API_VERSION))  # once, after every route is added

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from environs import Env, EnvError
 from marshmallow.validate import Range
@@ -51,13 +52,29 @@ class Config:
     max_tasks_per_user: int = 100_000
     # the most lists one user may keep, the Inbox included; a create beyond it is 409
     max_lists_per_user: int = 1_000
+    # webhooks: plain http and private/loopback/link-local targets only where the operator allows
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    # the first retry after this many seconds, then doubling (with jitter), for WEBHOOK_RETRY_HOURS
+    webhook_retry_base_seconds: float = 10.0
+    webhook_retry_hours: float = 24.0
+    webhook_connect_timeout_seconds: float = 5.0
+    # the whole answer (status, headers, the body read up to a cap) must come within this
+    webhook_read_timeout_seconds: float = 10.0
+    # delivery attempts (and delivered events) are purged after this many days
+    webhook_log_retention_days: float = 7.0
+    # deliveries one worker process makes at once (a slow receiver holds one of them)
+    webhook_worker_threads: int = 4
+    # the longest a worker sleeps without a notification (it also wakes for retries it scheduled)
+    webhook_poll_seconds: float = 5.0
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def load_config() -> Config:
-    """Read and check every setting; raise ConfigError naming the first bad one."""
+def load_config(*, verifies_tokens: bool = True) -> Config:
+    """Read and check every setting; raise ConfigError naming the first bad one. The delivery
+    worker (`verifies_tokens=False`) needs no token settings."""
     env = Env(expand_vars=False)
     try:
         database_url = env.str("DATABASE_URL")
@@ -65,7 +82,7 @@ def load_config() -> Config:
             raise ConfigError("DATABASE_URL: must be a postgresql:// URL")
         secret = env.str("JWT_SECRET", "") or None
         jwks_url = env.str("JWT_JWKS_URL", "") or None
-        if secret is None and jwks_url is None:
+        if secret is None and jwks_url is None and verifies_tokens:
             raise ConfigError("JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL (or both)")
         if secret is not None and len(secret) < 32:
             raise ConfigError("JWT_SECRET: must be at least 32 characters (HS256 needs a 256-bit secret)")
@@ -115,10 +132,31 @@ def load_config() -> Config:
             cursor_secret=cursor_secret,
             max_tasks_per_user=env.int("MAX_TASKS_PER_USER", 100_000, validate=Range(1, 100_000_000)),
             max_lists_per_user=env.int("MAX_LISTS_PER_USER", 1_000, validate=Range(1, 100_000)),
+            **_webhook_settings(env),
         )
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line
         raise ConfigError(" ".join(str(exc).split())) from None
+
+
+def _webhook_settings(env: Env) -> dict[str, Any]:
+    return {
+        "webhook_allow_http": env.bool("WEBHOOK_ALLOW_HTTP", False),
+        "webhook_allow_private": env.bool("WEBHOOK_ALLOW_PRIVATE", False),
+        "webhook_retry_base_seconds": env.float(
+            "WEBHOOK_RETRY_BASE_SECONDS", 10.0, validate=Range(0.05, 3600)
+        ),
+        "webhook_retry_hours": env.float("WEBHOOK_RETRY_HOURS", 24.0, validate=Range(24, 24 * 30)),
+        "webhook_connect_timeout_seconds": env.float(
+            "WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5.0, validate=Range(0.1, 60)
+        ),
+        "webhook_read_timeout_seconds": env.float(
+            "WEBHOOK_READ_TIMEOUT_SECONDS", 10.0, validate=Range(0.1, 120)
+        ),
+        "webhook_log_retention_days": env.float("WEBHOOK_LOG_RETENTION_DAYS", 7.0, validate=Range(1, 3650)),
+        "webhook_worker_threads": env.int("WEBHOOK_WORKER_THREADS", 4, validate=Range(1, 64)),
+        "webhook_poll_seconds": env.float("WEBHOOK_POLL_SECONDS", 5.0, validate=Range(0.05, 300)),
+    }
 
 
 @dataclass(frozen=True)
@@ -139,10 +177,10 @@ def load_local_settings() -> LocalSettings:
     return LocalSettings(*(env.str(name, "") or None for name in names))
 
 
-def load_config_or_exit() -> Config:
+def load_config_or_exit(*, verifies_tokens: bool = True) -> Config:
     """Start-up entry point: one clear line on stderr and exit status 2, never a traceback."""
     try:
-        return load_config()
+        return load_config(verifies_tokens=verifies_tokens)
     except ConfigError as exc:
         print(f"taskapi: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

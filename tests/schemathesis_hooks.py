@@ -9,9 +9,12 @@ library and dateutil, so a server that refuses (or accepts) the wrong thing stil
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jsonschema_rs
@@ -23,6 +26,7 @@ TASK_ITEM = "/api/v1/tasks/{task_id}"
 # body fields that name one of the caller's lists or tasks (the documented rule: an absent or
 # another user's one is a 400 naming the field), which a generated id almost never is
 NAMED_IDS = ("list_id", "parent_id", "after")
+WEBHOOKS = "/api/v1/webhooks"
 # a PATCH is checked once merged into the stored task, which a generated case cannot see
 SCHEDULE = ("due_date", "reminder_at", "recurrence_rule", "timezone")
 # how far the search for a rule's first date goes (a rule whose first date lies further out is
@@ -88,12 +92,29 @@ def _query_as_documented(case: Any) -> bool:
     return start is None or end is None or start <= end
 
 
+def _webhook_url_as_documented(url: Any) -> bool:
+    """A subscription's `url`: https, a host, no credentials or fragment, and every address the
+    host resolves to public (the test server allows neither http nor private targets)."""
+    if not isinstance(url, str):
+        return True  # the schema's own business
+    parts = urlsplit(url.strip())
+    try:
+        if parts.scheme != "https" or not parts.hostname or parts.username is not None or parts.fragment:
+            return False
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return False
+    return all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
+
+
 def _body_as_documented(case: Any) -> bool:
     body = case.body
     if not (case.method in ("POST", "PUT", "PATCH") and isinstance(body, dict)):
         return True
     if any(body.get(name) is not None for name in NAMED_IDS):
         return False  # a list or task the caller holds (400 naming the field otherwise): state
+    if case.path.startswith(WEBHOOKS):
+        return "url" not in body or _webhook_url_as_documented(body["url"])
     if case.path not in ("/api/v1/tasks", TASK_ITEM):
         return True
     if case.method == "PATCH":

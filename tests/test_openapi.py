@@ -13,6 +13,8 @@ from taskapi.openapi.document import UNDOCUMENTED, served_routes
 SAMPLE_PATH_VALUES = {
     "task_id": "019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e",
     "list_id": "019a5f3a-11b2-7c4d-8e5f-6a7b8c9d0e1f",
+    "subscription_id": "019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e",
+    "delivery_id": "019a5f3c-7d2e-7b4a-9c1e-2f3a4b5c6d7e",
 }
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 

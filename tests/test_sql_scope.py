@@ -104,11 +104,21 @@ def unscoped(sql_text: str) -> list[str]:
 
 
 SQL_FILES = sorted(SQL_DIR.glob("*/*.sql"))
+# the statements that serve every user by design, and why; each says so in its leading comment
+ACROSS_USERS = {
+    "webhook_queue/claim": "a delivery worker leases due deliveries of any user; what it then "
+    "reads and writes for one of them is scoped to that user",
+}
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.relative_to(SQL_DIR).as_posix())
 def test_every_statement_is_scoped_to_one_user(path: Path) -> None:
-    assert unscoped(path.read_text()) == []
+    name = path.relative_to(SQL_DIR).with_suffix("").as_posix()
+    if name in ACROSS_USERS:
+        assert unscoped(path.read_text()) != [], "scoped after all: drop it from ACROSS_USERS"
+        assert path.read_text().startswith("-- Across users"), "say so first"
+    else:
+        assert unscoped(path.read_text()) == []
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=lambda p: p.relative_to(SQL_DIR).as_posix())

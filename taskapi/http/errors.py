@@ -16,12 +16,14 @@ from taskapi.domain.errors import Invalid
 from taskapi.http.conditional import etag
 from taskapi.schemas import list_json, task_json
 from taskapi.store import (
+    DeliveryNotFound,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InboxNotDeletable,
     ListLimitReached,
     ListNameTaken,
     ListNotFound,
+    SubscriptionNotFound,
     SyncCursorExpired,
     TaskLimitReached,
     TaskNotFound,
@@ -102,6 +104,8 @@ FIXED_PROBLEMS: dict[type[Exception], Handler] = {
     InboxNotDeletable: _fixed(
         409, "/problems/inbox-not-deletable", "The Inbox can be renamed and moved, but not deleted."
     ),
+    SubscriptionNotFound: _fixed(404, "about:blank", "No webhook subscription with this id."),
+    DeliveryNotFound: _fixed(404, "about:blank", "No delivery with this id for this subscription."),
     IdempotencyKeyInUse: _fixed(
         409,
         "/problems/idempotency-key-in-use",

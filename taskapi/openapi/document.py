@@ -29,15 +29,18 @@ from taskapi.openapi.facts import (
 )
 from taskapi.openapi.shapes import (
     BatchResult,
+    DeliveryList,
     HealthStatus,
     ListPage,
     LiveStatus,
     OccurrenceList,
     Problem,
+    RetryQueued,
     SyncBatch,
     TaskList,
     TaskPage,
     ToggleResult,
+    WebhookList,
 )
 from taskapi.schemas import (
     LIST_FIELDS,
@@ -57,6 +60,7 @@ from taskapi.schemas import (
     Text,
     Timestamp,
 )
+from taskapi.webhooks.schemas import WEBHOOK_FIELDS, WebhookCreated, WebhookInput, WebhookSchema
 
 # Swagger UI 4 (swagger-ui-bundle) renders 3.0 documents; it cannot render 3.1.
 OPENAPI_VERSION = "3.0.3"
@@ -197,6 +201,13 @@ def _add_components(spec: APISpec) -> None:
     spec.components.schema("Problem", schema=Problem)
     spec.components.schema("BatchInput", schema=BatchInput)
     spec.components.schema("BatchResult", schema=BatchResult)
+    spec.components.schema("Webhook", {"required": list(WEBHOOK_FIELDS)}, schema=WebhookSchema)
+    spec.components.schema("WebhookCreated", {"required": [*WEBHOOK_FIELDS, "secret"]}, schema=WebhookCreated)
+    spec.components.schema("WebhookInput", schema=WebhookInput)
+    spec.components.schema("WebhookPatch", schema=WebhookInput(partial=True))
+    spec.components.schema("WebhookList", schema=WebhookList)
+    spec.components.schema("DeliveryList", schema=DeliveryList)
+    spec.components.schema("RetryQueued", schema=RetryQueued)
     for name, header in RESPONSE_HEADERS.items():
         spec.components.header(name, header)
     for name, param in REQUEST_HEADERS.items():

@@ -108,7 +108,7 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
 PROBLEMS: dict[int, tuple[str, tuple[str, ...]]] = {
     400: ("Invalid input: `errors` names each bad field or parameter.", ()),
     401: ("Missing or invalid bearer token.", ("WWW-Authenticate",)),
-    404: ("No such task or list (absent or another user's).", ()),
+    404: ("No such task, list, subscription or delivery (absent or another user's).", ()),
     405: ("Method not allowed on this path.", ("Allow",)),
     412: ("It changed since the version in If-Match; `current` is the task (or list) now.", ("ETag",)),
     409: (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from taskapi.schemas import ListSchema, TaskSchema
+from taskapi.webhooks.schemas import DeliverySchema, WebhookSchema
 
 
 class TaskPage(Schema):
@@ -108,3 +109,21 @@ class BatchResult(Schema):
     """POST /api/v1/batch: one result per operation, in order."""
 
     results = fields.List(fields.Nested(OperationResult), required=True)
+
+
+class WebhookList(Schema):
+    """GET /api/v1/webhooks: the user's subscriptions, oldest first."""
+
+    items = fields.List(fields.Nested(WebhookSchema), required=True)
+
+
+class DeliveryList(Schema):
+    """GET /api/v1/webhooks/{id}/deliveries: attempts, newest first."""
+
+    items = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+class RetryQueued(Schema):
+    """POST .../deliveries/{delivery_id}/retry: the event queued to be sent again."""
+
+    event_id = fields.UUID(required=True)

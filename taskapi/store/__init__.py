@@ -1,6 +1,7 @@
 """The data layer: the only code that runs SQL. Every public method takes `user_id` first."""
 
 from taskapi.store.errors import (
+    DeliveryNotFound,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InboxNotDeletable,
@@ -8,6 +9,7 @@ from taskapi.store.errors import (
     ListNameTaken,
     ListNotFound,
     StoreError,
+    SubscriptionNotFound,
     SyncCursorExpired,
     TaskLimitReached,
     TaskNotFound,
@@ -20,11 +22,13 @@ from taskapi.store.placement import MoveAfter
 from taskapi.store.schedule import ScheduleStore
 from taskapi.store.sync import ChangeBatch, Position, SyncStore
 from taskapi.store.tasks import ListPage, TaskChange, TaskStore
+from taskapi.store.webhooks import WebhookStore
 
 __all__ = [
     "After",
     "ChangeBatch",
     "Claim",
+    "DeliveryNotFound",
     "IdempotencyKeyInUse",
     "IdempotencyKeyReused",
     "IdempotencyStore",
@@ -41,6 +45,7 @@ __all__ = [
     "ScheduleStore",
     "Sort",
     "StoreError",
+    "SubscriptionNotFound",
     "SyncCursorExpired",
     "SyncStore",
     "TaskChange",
@@ -48,4 +53,5 @@ __all__ = [
     "TaskNotFound",
     "TaskStore",
     "VersionMismatch",
+    "WebhookStore",
 ]

@@ -83,3 +83,11 @@ class IdempotencyKeyReused(StoreError):
 
 class SyncCursorExpired(StoreError):
     """The sync cursor is older than the tombstones kept: changes since then may be lost."""
+
+
+class SubscriptionNotFound(StoreError):
+    """No such webhook subscription for this user (absent, or another user's)."""
+
+
+class DeliveryNotFound(StoreError):
+    """No such delivery attempt of this subscription for this user."""

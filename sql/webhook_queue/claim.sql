@@ -1,0 +1,28 @@
+-- Across users (the one statement that is: a worker serves everyone): lease up to %(limit)s due
+-- deliveries for %(lease_seconds)s, each the head (lowest seq) of its enabled subscription's
+-- pending queue, so a subscription has one attempt in flight and its events go out in order.
+-- SKIP LOCKED: workers running this at once each take other rows.
+WITH heads AS (
+    SELECT DISTINCT ON (h.user_id, h.subscription_id) h.user_id, h.subscription_id, h.event_id
+    FROM webhook_queue AS h
+    WHERE h.state = 'pending'
+    ORDER BY h.user_id, h.subscription_id, h.seq
+), due AS (
+    SELECT q.user_id, q.subscription_id, q.event_id
+    FROM webhook_queue AS q
+    JOIN heads USING (user_id, subscription_id, event_id)
+    JOIN webhook_subscriptions AS s ON s.user_id = q.user_id AND s.id = q.subscription_id
+    WHERE q.state = 'pending' AND s.enabled
+      AND q.next_attempt_at <= now()
+      AND (q.leased_until IS NULL OR q.leased_until < now())
+    ORDER BY q.next_attempt_at
+    LIMIT %(limit)s
+    FOR UPDATE OF q SKIP LOCKED
+)
+UPDATE webhook_queue AS w SET
+    attempts = w.attempts + 1,
+    lease_token = %(lease_token)s,
+    leased_until = now() + make_interval(secs => %(lease_seconds)s)
+FROM due
+WHERE w.user_id = due.user_id AND w.subscription_id = due.subscription_id AND w.event_id = due.event_id
+RETURNING w.user_id, w.subscription_id, w.event_id, w.attempts;

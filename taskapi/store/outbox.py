@@ -1,0 +1,98 @@
+"""DeliveryQueue: what the delivery workers do with the webhook queue (lease, load, record, purge)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from uuid_utils.compat import uuid4, uuid7
+
+from taskapi.db import Database
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One delivery a worker holds for one attempt (number `attempt`) until it records it."""
+
+    user_id: str
+    subscription_id: UUID
+    event_id: UUID
+    attempt: int
+    token: UUID
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an attempt came to: `state` is delivered, failed, or pending for `retry_in_seconds`."""
+
+    event_type: str
+    state: str
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    retry_in_seconds: float | None = None
+
+
+class DeliveryQueue:
+    def __init__(self, db: Database, queries: Mapping[str, bytes]) -> None:
+        self._db = db
+        self._claim = queries["webhook_queue/claim"]
+        self._load = queries["webhook_queue/load"]
+        self._record = queries["webhook_queue/record"]
+        self._disable = queries["webhook_queue/disable"]
+        self._purge = queries["webhook_queue/purge"]
+
+    def claim(self, limit: int, lease_seconds: float) -> list[Lease]:
+        """Lease up to `limit` due deliveries, each the next one of its subscription (of any user)."""
+        token = uuid4()
+        params = {"limit": limit, "lease_seconds": lease_seconds, "lease_token": token}
+        with self._db.connection() as conn:
+            rows = conn.execute(self._claim, params).fetchall()
+        return [Lease(r["user_id"], r["subscription_id"], r["event_id"], r["attempts"], token) for r in rows]
+
+    def load(self, lease: Lease) -> Row | None:
+        """The event and the subscription's url, secret and enabled flag (None: either is gone)."""
+        params = {
+            "user_id": lease.user_id,
+            "event_id": lease.event_id,
+            "subscription_id": lease.subscription_id,
+        }
+        with self._db.connection() as conn:
+            return conn.execute(self._load, params).fetchone()
+
+    def record(self, lease: Lease, outcome: Outcome, window_seconds: float) -> str | None:
+        """Log the attempt and move the delivery on: its state now (a retry past `window_seconds`
+        of retrying is failed), or None when the lease was lost meanwhile."""
+        params = {
+            "window_seconds": window_seconds,
+            "id": uuid7(),
+            "user_id": lease.user_id,
+            "subscription_id": lease.subscription_id,
+            "event_id": lease.event_id,
+            "lease_token": lease.token,
+            "event_type": outcome.event_type,
+            "state": outcome.state,
+            "status_code": outcome.status_code,
+            "error": outcome.error,
+            "duration_ms": outcome.duration_ms,
+            "retry_in_seconds": outcome.retry_in_seconds,
+        }
+        with self._db.connection() as conn:
+            row = conn.execute(self._record, params).fetchone()
+        return None if row is None else str(row["state"])
+
+    def disable(self, user_id: str, subscription_id: UUID) -> None:
+        with self._db.connection() as conn:
+            conn.execute(self._disable, {"user_id": user_id, "subscription_id": subscription_id})
+
+    def purge(self, user_id: str, retention_seconds: float, limit: int) -> Row:
+        """Delete up to `limit` old attempts and old finished events of the user."""
+        params = {"user_id": user_id, "retention_seconds": retention_seconds, "limit": limit}
+        with self._db.connection() as conn:
+            row = conn.execute(self._purge, params).fetchone()
+        assert row is not None
+        return row
