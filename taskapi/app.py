@@ -66,13 +66,6 @@ class TaskApp(falcon.App):
 
 def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp:
     db = Database(config)
-    queries = load_queries()
-    store = TaskStore(db, queries, max_tasks=config.max_tasks_per_user)
-    lists = ListStore(db, queries, max_lists=config.max_lists_per_user)
-    idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
-    retention = timedelta(days=config.tombstone_retention_days)
-    sync_cursors = SyncCursors(cursor_key(config.cursor_secret, config.jwt_secret))
-    schedule = ScheduleStore(db, queries)
     verifier = verifier or TokenVerifier(
         secret=config.jwt_secret,
         jwks_url=config.jwt_jwks_url,
@@ -95,8 +88,15 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.monitor = DatabaseMonitor(config.database_url, window=config.health_db_window_seconds)
     app.req_options.strip_url_path_trailing_slash = True
     errors.install(app)
-
     document = OpenApiDocument()
+    _add_meta_routes(app, config, document)
+    _add_api_routes(app, config, load_queries())
+    document.publish(build_spec(app.routes, API_VERSION))  # once, after every route is added
+    return app
+
+
+def _add_meta_routes(app: TaskApp, config: Config, document: OpenApiDocument) -> None:
+    """Health, the OpenAPI document and its pages, metrics: no token needed."""
     app.add_route("/health", Health(app.monitor))
     app.add_route("/health/live", Liveness())
     app.add_route("/openapi.json", document)
@@ -104,16 +104,26 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     app.add_route("/docs/init.js", SwaggerUi(), suffix="init")
     app.add_static_route(SWAGGER_ASSETS, ASSETS_DIR)
     if config.metrics_enabled:
-        app.add_route("/metrics", MetricsEndpoint(db.pool.get_stats, config.metrics_multiprocess))
-    list_cursors = ListingCursors(cursor_key(config.cursor_secret, config.jwt_secret))
-    app.add_route("/api/v1/tasks", TaskCollection(store, idempotency, list_cursors))
+        app.add_route("/metrics", MetricsEndpoint(app.db.pool.get_stats, config.metrics_multiprocess))
+
+
+def _add_api_routes(app: TaskApp, config: Config, queries: dict[str, bytes]) -> None:
+    """Every /api/v1 route, each resource given the store it works with."""
+    db = app.db
+    store = TaskStore(db, queries, max_tasks=config.max_tasks_per_user)
+    lists = ListStore(db, queries, max_lists=config.max_lists_per_user)
+    idempotency = IdempotencyStore(db, queries, timedelta(hours=config.idempotency_key_ttl_hours))
+    retention = timedelta(days=config.tombstone_retention_days)
+    schedule = ScheduleStore(db, queries)
+    key = cursor_key(config.cursor_secret, config.jwt_secret)
+    app.add_route("/api/v1/tasks", TaskCollection(store, idempotency, ListingCursors(key)))
     app.add_route("/api/v1/tasks/{task_id:uuid}", TaskItem(store, idempotency))
     app.add_route("/api/v1/tasks/{task_id:uuid}/toggle", TaskToggle(store, idempotency))
     app.add_route("/api/v1/tasks/{task_id:uuid}/move", TaskMoveResource(store, idempotency))
     app.add_route("/api/v1/lists", ListCollection(lists, idempotency))
     app.add_route("/api/v1/lists/{list_id:uuid}", ListItem(lists, idempotency))
     app.add_route("/api/v1/lists/{list_id:uuid}/move", ListMoveResource(lists, idempotency))
-    app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), sync_cursors, retention))
+    app.add_route("/api/v1/sync", Sync(SyncStore(db, queries, retention), SyncCursors(key), retention))
     app.add_route("/api/v1/tasks/{task_id:uuid}/occurrences", Occurrences(schedule))
     app.add_route("/api/v1/tasks.ics", CalendarExport(schedule))
     app.add_route("/api/v1/reminders", Reminders(schedule))
@@ -130,8 +140,6 @@ def create_app(config: Config, verifier: TokenVerifier | None = None) -> TaskApp
     )
     # last: it runs the routes above (those its table names) through their own resources
     app.add_route("/api/v1/batch", Batch(db, idempotency, app.routes, config.max_body_bytes))
-    document.publish(build_spec(app.routes, API_VERSION))  # once, after every route is added
-    return app
 
 
 def __getattr__(name: str) -> Any:

@@ -80,56 +80,24 @@ def load_config(*, verifies_tokens: bool = True) -> Config:
         database_url = env.str("DATABASE_URL")
         if not database_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("DATABASE_URL: must be a postgresql:// URL")
-        secret = env.str("JWT_SECRET", "") or None
-        jwks_url = env.str("JWT_JWKS_URL", "") or None
-        if secret is None and jwks_url is None and verifies_tokens:
-            raise ConfigError("JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL (or both)")
-        if secret is not None and len(secret) < 32:
-            raise ConfigError("JWT_SECRET: must be at least 32 characters (HS256 needs a 256-bit secret)")
-        if jwks_url is not None and not jwks_url.startswith(("https://", "http://")):
-            raise ConfigError("JWT_JWKS_URL: must be an http(s) URL")
-        cursor_secret = env.str("CURSOR_SECRET", "") or None
-        if cursor_secret is not None and len(cursor_secret) < 32:
-            raise ConfigError("CURSOR_SECRET: must be at least 32 characters")
-        port = env.int("PORT", None, validate=Range(1, 65535))
-        min_size = env.int("DB_POOL_MIN_SIZE", 1, validate=Range(0, 100))
-        threads = env.int("WEB_THREADS", 4, validate=Range(1, 64))
-        # one connection per request thread: more would sit idle, fewer makes threads queue
-        max_size = env.int("DB_POOL_MAX_SIZE", threads, validate=Range(1, 100))
-        if min_size > max_size:
-            raise ConfigError("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
         if (level := env.str("LOG_LEVEL", "INFO").upper()) not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)} (got {level!r})")
         return Config(
             database_url=database_url,
-            jwt_secret=secret,
-            jwt_jwks_url=jwks_url,
-            jwt_issuer=env.str("JWT_ISSUER", "") or None,
-            jwt_audience=env.str("JWT_AUDIENCE", "") or None,
-            jwt_leeway_seconds=env.float("JWT_LEEWAY_SECONDS", 30.0, validate=Range(0, 300)),
+            log_level=level,
+            **_token_settings(env, verifies_tokens),
+            **_server_settings(env),
             cors_origins=tuple(
                 origin.rstrip("/") for origin in env.list("CORS_ORIGINS", [], subcast=str) if origin
             ),
-            log_level=level,
-            db_pool_min_size=min_size,
-            db_pool_max_size=max_size,
-            db_pool_timeout=env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),
-            db_statement_timeout_ms=env.int("DB_STATEMENT_TIMEOUT_MS", 5000, validate=Range(0, 600_000)),
-            db_prepared_statements=env.bool("DB_PREPARED_STATEMENTS", True),
             max_body_bytes=env.int("MAX_BODY_BYTES", 1024 * 1024, validate=Range(1024, 64 * 1024 * 1024)),
-            bind=env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
-            workers=env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
-            threads=threads,
             hsts_seconds=env.int("HSTS_SECONDS", 0, validate=Range(0, 2 * 365 * 86400)),
             metrics_enabled=env.bool("METRICS_ENABLED", False),
             metrics_multiprocess=bool(env.str("PROMETHEUS_MULTIPROC_DIR", "")),
-            drain_seconds=env.float("DRAIN_SECONDS", 5.0, validate=Range(0, 300)),
-            health_db_window_seconds=env.float("HEALTH_DB_WINDOW_SECONDS", 3.0, validate=Range(0, 300)),
             idempotency_key_ttl_hours=env.float(
                 "IDEMPOTENCY_KEY_TTL_HOURS", 24.0, validate=Range(24, 24 * 365)
             ),
             tombstone_retention_days=env.float("TOMBSTONE_RETENTION_DAYS", 30.0, validate=Range(1, 3650)),
-            cursor_secret=cursor_secret,
             max_tasks_per_user=env.int("MAX_TASKS_PER_USER", 100_000, validate=Range(1, 100_000_000)),
             max_lists_per_user=env.int("MAX_LISTS_PER_USER", 1_000, validate=Range(1, 100_000)),
             **_webhook_settings(env),
@@ -137,6 +105,51 @@ def load_config(*, verifies_tokens: bool = True) -> Config:
     except EnvError as exc:
         # environs says 'Environment variable "X" invalid: [...]': keep it to one line
         raise ConfigError(" ".join(str(exc).split())) from None
+
+
+def _token_settings(env: Env, verifies_tokens: bool) -> dict[str, Any]:
+    secret = env.str("JWT_SECRET", "") or None
+    jwks_url = env.str("JWT_JWKS_URL", "") or None
+    if secret is None and jwks_url is None and verifies_tokens:
+        raise ConfigError("JWT_SECRET: set JWT_SECRET or JWT_JWKS_URL (or both)")
+    if secret is not None and len(secret) < 32:
+        raise ConfigError("JWT_SECRET: must be at least 32 characters (HS256 needs a 256-bit secret)")
+    if jwks_url is not None and not jwks_url.startswith(("https://", "http://")):
+        raise ConfigError("JWT_JWKS_URL: must be an http(s) URL")
+    cursor_secret = env.str("CURSOR_SECRET", "") or None
+    if cursor_secret is not None and len(cursor_secret) < 32:
+        raise ConfigError("CURSOR_SECRET: must be at least 32 characters")
+    return {
+        "jwt_secret": secret,
+        "jwt_jwks_url": jwks_url,
+        "jwt_issuer": env.str("JWT_ISSUER", "") or None,
+        "jwt_audience": env.str("JWT_AUDIENCE", "") or None,
+        "jwt_leeway_seconds": env.float("JWT_LEEWAY_SECONDS", 30.0, validate=Range(0, 300)),
+        "cursor_secret": cursor_secret,
+    }
+
+
+def _server_settings(env: Env) -> dict[str, Any]:
+    """gunicorn's processes and threads, and the pool each worker has."""
+    port = env.int("PORT", None, validate=Range(1, 65535))
+    min_size = env.int("DB_POOL_MIN_SIZE", 1, validate=Range(0, 100))
+    threads = env.int("WEB_THREADS", 4, validate=Range(1, 64))
+    # one connection per request thread: more would sit idle, fewer makes threads queue
+    max_size = env.int("DB_POOL_MAX_SIZE", threads, validate=Range(1, 100))
+    if min_size > max_size:
+        raise ConfigError("DB_POOL_MIN_SIZE: must not exceed DB_POOL_MAX_SIZE")
+    return {
+        "bind": env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
+        "workers": env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
+        "threads": threads,
+        "db_pool_min_size": min_size,
+        "db_pool_max_size": max_size,
+        "db_pool_timeout": env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),
+        "db_statement_timeout_ms": env.int("DB_STATEMENT_TIMEOUT_MS", 5000, validate=Range(0, 600_000)),
+        "db_prepared_statements": env.bool("DB_PREPARED_STATEMENTS", True),
+        "drain_seconds": env.float("DRAIN_SECONDS", 5.0, validate=Range(0, 300)),
+        "health_db_window_seconds": env.float("HEALTH_DB_WINDOW_SECONDS", 3.0, validate=Range(0, 300)),
+    }
 
 
 def _webhook_settings(env: Env) -> dict[str, Any]:

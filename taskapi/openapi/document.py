@@ -171,43 +171,7 @@ def _add_components(spec: APISpec) -> None:
             "EdDSA/ES*/RS*/PS* from JWT_JWKS_URL (e.g. Better Auth).",
         },
     )
-    # every field is in every task the API sends (null where empty): say so, so clients and
-    # schemathesis can rely on it
-    spec.components.schema("Task", {"required": list(TASK_FIELDS)}, schema=TaskSchema)
-    spec.components.schema("TaskInput", schema=TaskInput)
-    spec.components.schema("TaskPatch", schema=TaskInput(partial=True))
-    for name in ("TaskInput", "TaskPatch"):
-        # a task as read may be sent back: its read-only fields are accepted and ignored
-        properties = spec.components.schemas[name]["properties"]
-        properties.update({field: {"description": "Read-only: ignored when sent."} for field in READ_ONLY})
-    spec.components.schema("TaskPage", schema=TaskPage)
-    spec.components.schema("TaskMove", schema=TaskMove)
-    spec.components.schema("List", {"required": list(LIST_FIELDS)}, schema=ListSchema)
-    spec.components.schema("ListInput", schema=ListInput)
-    spec.components.schema("ListPatch", schema=ListInput(partial=True))
-    for name in ("ListInput", "ListPatch"):
-        properties = spec.components.schemas[name]["properties"]
-        properties.update(
-            {field: {"description": "Read-only: ignored when sent."} for field in LIST_READ_ONLY}
-        )
-    spec.components.schema("ListMove", schema=ListMove)
-    spec.components.schema("ListPage", schema=ListPage)
-    spec.components.schema("ToggleResult", schema=ToggleResult)
-    spec.components.schema("HealthStatus", schema=HealthStatus)
-    spec.components.schema("LiveStatus", schema=LiveStatus)
-    spec.components.schema("OccurrenceList", schema=OccurrenceList)
-    spec.components.schema("TaskList", schema=TaskList)
-    spec.components.schema("SyncBatch", schema=SyncBatch)
-    spec.components.schema("Problem", schema=Problem)
-    spec.components.schema("BatchInput", schema=BatchInput)
-    spec.components.schema("BatchResult", schema=BatchResult)
-    spec.components.schema("Webhook", {"required": list(WEBHOOK_FIELDS)}, schema=WebhookSchema)
-    spec.components.schema("WebhookCreated", {"required": [*WEBHOOK_FIELDS, "secret"]}, schema=WebhookCreated)
-    spec.components.schema("WebhookInput", schema=WebhookInput)
-    spec.components.schema("WebhookPatch", schema=WebhookInput(partial=True))
-    spec.components.schema("WebhookList", schema=WebhookList)
-    spec.components.schema("DeliveryList", schema=DeliveryList)
-    spec.components.schema("RetryQueued", schema=RetryQueued)
+    _add_schemas(spec)
     for name, header in RESPONSE_HEADERS.items():
         spec.components.header(name, header)
     for name, param in REQUEST_HEADERS.items():
@@ -229,6 +193,49 @@ def _add_components(spec: APISpec) -> None:
                 "headers": {name: ref("headers", name) for name in ("X-Request-ID", *headers)},
             },
         )
+
+
+# the schemas of what the API sends and takes, by component name; every field is in every task,
+# list and subscription the API sends (null where empty), so they are `required`
+_OUTPUT_SCHEMAS = {"Task": (TaskSchema, TASK_FIELDS), "List": (ListSchema, LIST_FIELDS)}
+_INPUT_SCHEMAS = {"Task": (TaskInput, READ_ONLY), "List": (ListInput, LIST_READ_ONLY)}
+_SHAPES = {
+    "TaskPage": TaskPage,
+    "TaskMove": TaskMove,
+    "ListMove": ListMove,
+    "ListPage": ListPage,
+    "ToggleResult": ToggleResult,
+    "HealthStatus": HealthStatus,
+    "LiveStatus": LiveStatus,
+    "OccurrenceList": OccurrenceList,
+    "TaskList": TaskList,
+    "SyncBatch": SyncBatch,
+    "Problem": Problem,
+    "BatchInput": BatchInput,
+    "BatchResult": BatchResult,
+    "WebhookInput": WebhookInput,
+    "WebhookList": WebhookList,
+    "DeliveryList": DeliveryList,
+    "RetryQueued": RetryQueued,
+}
+
+
+def _add_schemas(spec: APISpec) -> None:
+    """Named before anything that nests them (apispec names a nested schema where it first meets it)."""
+    for name, (output, fields) in _OUTPUT_SCHEMAS.items():
+        spec.components.schema(name, {"required": list(fields)}, schema=output)
+    spec.components.schema("Webhook", {"required": list(WEBHOOK_FIELDS)}, schema=WebhookSchema)
+    spec.components.schema("WebhookCreated", {"required": [*WEBHOOK_FIELDS, "secret"]}, schema=WebhookCreated)
+    for name, (given, read_only) in _INPUT_SCHEMAS.items():
+        spec.components.schema(f"{name}Input", schema=given)
+        spec.components.schema(f"{name}Patch", schema=given(partial=True))
+        ignored = {field: {"description": "Read-only: ignored when sent."} for field in read_only}
+        for variant in (f"{name}Input", f"{name}Patch"):
+            # an object as read may be sent back: its read-only fields are accepted and ignored
+            spec.components.schemas[variant]["properties"].update(ignored)
+    spec.components.schema("WebhookPatch", schema=WebhookInput(partial=True))
+    for name, shape in _SHAPES.items():
+        spec.components.schema(name, schema=shape)
 
 
 def build_spec(routes: Iterable[Route], version: str) -> dict[str, Any]:
