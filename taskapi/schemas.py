@@ -7,10 +7,10 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates, validates_schema
 from marshmallow.validate import Length, OneOf, Range
 
-from taskapi.domain import recurrence
+from taskapi.domain import recurrence, search
 from taskapi.domain.errors import Invalid
 from taskapi.domain.zones import is_zone_name, zone_names
 
@@ -289,6 +289,14 @@ class ListQuery(Schema):
     limit = QueryInteger(load_default=50, validate=Range(1, 100, error="Must be between 1 and 100."))
     offset = QueryInteger(load_default=0, validate=Range(0, 2**31 - 1, error="Must be 0 or more."))
     cursor = fields.String(validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."))
+
+    @validates("q")
+    def check_search(self, value: str, **kwargs: Any) -> None:
+        # a query string that is not UTF-8 (a lone surrogate, say) arrives decoded with U+FFFD
+        if any(ch == "\ufffd" or "\ud800" <= ch <= "\udfff" for ch in value):
+            raise ValidationError("Must be UTF-8 text: no lone surrogates or undecodable bytes.")
+        if len(search.parse(value).terms) > search.MAX_TERMS:
+            raise ValidationError(f"Give at most {search.MAX_TERMS} words or phrases to search for.")
 
     @validates_schema
     def check_combinations(self, data: dict[str, Any], **kwargs: Any) -> None:
