@@ -7,7 +7,17 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, post_load, pre_load, validates, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validates,
+    validates_schema,
+)
 from marshmallow.validate import Length, OneOf, Range
 
 from taskapi.domain import recurrence, search

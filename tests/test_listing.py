@@ -1,4 +1,4 @@
-"""GET /api/v1/tasks: filters, sorting, offset and cursor pages, and every bad parameter (search: test_search.py)."""
+"""GET /api/v1/tasks: filters, sorting, offset and cursor pages, every bad parameter (search: test_search)."""
 
 from __future__ import annotations
 

@@ -114,7 +114,10 @@ def test_quotes_keep_a_phrase_together_and_minus_leaves_a_word_out(alice: Api) -
     alice.create(title="report, quarterly")
     alice.create(title="draft the quarterly report")
 
-    assert sorted(found(alice, '"quarterly report"')) == ["draft the quarterly report", "pay the quarterly report fee"]
+    assert sorted(found(alice, '"quarterly report"')) == [
+        "draft the quarterly report",
+        "pay the quarterly report fee",
+    ]
     assert found(alice, '"quarterly report" -draft') == ["pay the quarterly report fee"]
     assert found(alice, 'report -"the quarterly"') == ["report, quarterly"]
     assert found(alice, '"QUARTERLY rép') == []  # an unclosed quote runs to the end: a whole-word phrase

@@ -51,7 +51,8 @@ def _query(search: Search, word: sql.SQL, *, exclude: bool) -> sql.Composable:
         return (_PHRASE if term.phrase else as_word).format(sql.Placeholder(names[term.text]))
 
     parts: list[sql.Composable] = [
-        sql.SQL("({})").format(sql.SQL(" || ").join(leaf(t, word) for t in clause)) for clause in search.clauses
+        sql.SQL("({})").format(sql.SQL(" || ").join(leaf(t, word) for t in clause))
+        for clause in search.clauses
     ]
     if exclude:
         parts += [sql.SQL("!! {}").format(leaf(t, _WHOLE)) for t in search.excluded]
