@@ -18,16 +18,16 @@ _MATCH = sql.SQL("taskapi_search_match({}, ':*', '{{~,~~}}')")
 _WHOLE = sql.SQL("taskapi_search_term({}, '')")
 _PHRASE = sql.SQL("taskapi_search_phrase({})")
 
-# Relevance: one point value per kind of match, each a test of the whole search against the
-# document, so the order is title whole words (31) > title prefixes (11) > description whole
-# words (6) > description prefixes (2) > title typos (1) > description typos (0); within a
-# value, the listing's tiebreak (newest id first when descending).
-_TIERS: tuple[tuple[int, sql.SQL], ...] = (
-    (16, sql.SQL("taskapi_search_term({}, ':A')")),
-    (8, sql.SQL("taskapi_search_term({}, ':*A')")),
-    (4, _WHOLE),
-    (2, sql.SQL("taskapi_search_term({}, ':*')")),
-    (1, sql.SQL("taskapi_search_match({}, ':*A', '{{~}}')")),
+# Relevance: the first of these kinds of match the whole search makes, each a test against the
+# document (tried in order, so most tasks cost one or two tests): title whole words (5), title
+# prefixes (4), whole words anywhere (3), prefixes anywhere (2), typos in the title (1), else 0;
+# within one value, the listing's tiebreak (newest id first when descending).
+_TIERS: tuple[sql.SQL, ...] = (
+    sql.SQL("taskapi_search_term({}, ':A')"),
+    sql.SQL("taskapi_search_term({}, ':*A')"),
+    _WHOLE,
+    sql.SQL("taskapi_search_term({}, ':*')"),
+    sql.SQL("taskapi_search_match({}, ':*A', '{{~}}')"),
 )
 
 
@@ -71,8 +71,10 @@ def relevance(search: Search) -> sql.Composable:
     if not search.clauses:
         return sql.SQL("0::real")
 
-    def tier(points: int, word: sql.SQL) -> sql.Composable:
-        test = _query(search, word, exclude=False)
-        return sql.SQL("{} * ({} @@ ({}))::int").format(sql.Literal(points), DOCUMENT, test)
-
-    return sql.SQL("({})::real").format(sql.SQL(" + ").join(tier(p, w) for p, w in _TIERS))
+    tests = [
+        sql.SQL("WHEN {} @@ ({}) THEN {}").format(
+            DOCUMENT, _query(search, word, exclude=False), len(_TIERS) - n
+        )
+        for n, word in enumerate(_TIERS)
+    ]
+    return sql.SQL("(CASE {} ELSE 0 END)::real").format(sql.SQL(" ").join(tests))
