@@ -9,8 +9,9 @@ CREATE INDEX tasks_user_search_idx ON tasks USING gin (user_id, search_document)
 DROP INDEX tasks_user_search_terms_idx;
 ALTER TABLE tasks DROP COLUMN search_terms;
 DROP FUNCTION taskapi_search_phrase(text);
-DROP FUNCTION taskapi_search_match(text, text, text[]);
-DROP FUNCTION taskapi_search_term(text, text);
+DROP FUNCTION taskapi_search_match(text, boolean);
+DROP FUNCTION taskapi_search_term(text, boolean, boolean);
+DROP FUNCTION taskapi_search_suffix(boolean, boolean);
 DROP FUNCTION taskapi_search_lexeme(text);
 DROP FUNCTION taskapi_search_document(text, text);
 DROP FUNCTION taskapi_search_keys(text);

@@ -68,25 +68,32 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''';
 
 -- The search's pieces, each from one word (or phrase) as typed; a text without words gives the
--- empty query, which && and || ignore. `suffix` is fixed by the caller's SQL: '' (whole word),
--- ':*' (word or prefix), with 'A' appended for the title only.
-CREATE FUNCTION taskapi_search_term(typed text, suffix text) RETURNS tsquery
+-- empty query, which && and || ignore. taskapi_search_term: every word of `typed` as a whole
+-- word, or with `prefix` as a word or the start of one; with `title_only`, in the title only.
+CREATE FUNCTION taskapi_search_suffix(prefix boolean, title_only boolean) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN prefix OR title_only THEN ':' ELSE '' END
+    || CASE WHEN prefix THEN '*' ELSE '' END
+    || CASE WHEN title_only THEN 'A' ELSE '' END;
+
+CREATE FUNCTION taskapi_search_term(typed text, prefix boolean, title_only boolean) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN coalesce(
-    (SELECT string_agg(taskapi_search_lexeme(word) || suffix, ' & ') FROM unnest(taskapi_search_words(typed)) AS word),
+    (SELECT string_agg(taskapi_search_lexeme(word) || taskapi_search_suffix(prefix, title_only), ' & ')
+     FROM unnest(taskapi_search_words(typed)) AS word),
     ''
 )::tsquery;
 
 -- What a typed word finds: each of its words as a word or a prefix, or (4 letters or more)
--- through a shared typo key; `markers` '{~,~~}' looks in the title and the description, '{~}'
--- in the title only (with suffix ':*A').
-CREATE FUNCTION taskapi_search_match(typed text, suffix text, markers text[]) RETURNS tsquery
+-- through a shared typo key; in the title and the description, or with `title_only` the title.
+CREATE FUNCTION taskapi_search_match(typed text, title_only boolean) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN coalesce(
     (SELECT string_agg(
-        '(' || taskapi_search_lexeme(word) || suffix || coalesce((
+        '(' || taskapi_search_lexeme(word) || taskapi_search_suffix(true, title_only) || coalesce((
             SELECT string_agg(' | ' || taskapi_search_lexeme(marker || key), '')
-            FROM unnest(taskapi_search_keys(word)) AS key, unnest(markers) AS marker
+            FROM unnest(taskapi_search_keys(word)) AS key,
+                 unnest(CASE WHEN title_only THEN '{~}' ELSE '{~,~~}' END::text[]) AS marker
             WHERE char_length(word) >= 4
         ), '') || ')',
         ' & '

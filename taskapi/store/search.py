@@ -14,8 +14,8 @@ from taskapi.domain.search import Search, Term
 DOCUMENT = sql.SQL("search_terms")  # a stored column of migration 0005
 
 # what a word finds: a word or a prefix, or a typo of one, in the title or the description
-_MATCH = sql.SQL("taskapi_search_match({}, ':*', '{{~,~~}}')")
-_WHOLE = sql.SQL("taskapi_search_term({}, '')")
+_MATCH = sql.SQL("taskapi_search_match({}, false)")
+_WHOLE = sql.SQL("taskapi_search_term({}, false, false)")
 _PHRASE = sql.SQL("taskapi_search_phrase({})")
 
 # Relevance: the first of these kinds of match the whole search makes, each a test against the
@@ -23,11 +23,11 @@ _PHRASE = sql.SQL("taskapi_search_phrase({})")
 # prefixes (4), whole words anywhere (3), prefixes anywhere (2), typos in the title (1), else 0;
 # within one value, the listing's tiebreak (newest id first when descending).
 _TIERS: tuple[sql.SQL, ...] = (
-    sql.SQL("taskapi_search_term({}, ':A')"),
-    sql.SQL("taskapi_search_term({}, ':*A')"),
+    sql.SQL("taskapi_search_term({}, false, true)"),
+    sql.SQL("taskapi_search_term({}, true, true)"),
     _WHOLE,
-    sql.SQL("taskapi_search_term({}, ':*')"),
-    sql.SQL("taskapi_search_match({}, ':*A', '{{~}}')"),
+    sql.SQL("taskapi_search_term({}, true, false)"),
+    sql.SQL("taskapi_search_match({}, true)"),
 )
 
 
