@@ -9,12 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pglast
+import psycopg
 import pytest
 from pglast import ast
 
 from taskapi.store import ListFilter, Sort
 from taskapi.store import listing as shapes
 from tests.conftest import Api
+from tests.postgres import Database
 
 
 def listing(api: Api, **params: Any) -> dict[str, Any]:
@@ -330,3 +332,17 @@ def test_totals_stay_exact_through_every_kind_of_change(alice: Api, bob: Api) ->
         ]
         assert listing(alice, **params)["total"] == len(expected), params
     assert len(everything) == 4
+
+
+def test_a_page_returns_every_column_of_tasks_but_the_internal_ones(database: Database) -> None:
+    with psycopg.connect(database.url) as conn:
+        columns = [
+            name
+            for (name,) in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = 'tasks'::regclass"
+                " AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+            )
+        ]
+
+    # a new column of tasks goes into PAGE_COLUMNS (or INTERNAL_COLUMNS if no client sees it)
+    assert sorted(shapes.PAGE_COLUMNS + shapes.INTERNAL_COLUMNS) == sorted(columns)
