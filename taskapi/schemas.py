@@ -15,11 +15,12 @@ from marshmallow import (
     fields,
     post_load,
     pre_load,
+    validates,
     validates_schema,
 )
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from taskapi.domain import recurrence, rules, syntax
+from taskapi.domain import recurrence, rules, search, syntax
 from taskapi.domain.errors import Invalid
 from taskapi.domain.rules import ANCHORS, MESSAGES, PRIORITIES
 from taskapi.domain.zones import is_zone_name, zone_names
@@ -427,6 +428,14 @@ class ListQuery(Schema):
         validate=Length(1, MAX_CURSOR_LENGTH, error="Not a cursor of this API."),
         metadata={"pattern": syntax.LISTING_CURSOR, "description": "A `next_cursor` as given."},
     )
+
+    @validates("q")
+    def check_search(self, value: str, **kwargs: Any) -> None:
+        # a query string that is not UTF-8 (a lone surrogate, say) arrives decoded with U+FFFD
+        if any(ch == "\ufffd" or "\ud800" <= ch <= "\udfff" for ch in value):
+            raise ValidationError("Must be UTF-8 text: no lone surrogates or undecodable bytes.")
+        if len(search.parse(value).terms) > search.MAX_TERMS:
+            raise ValidationError(f"Give at most {search.MAX_TERMS} words or phrases to search for.")
 
     @validates_schema
     def check_combinations(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -260,3 +260,31 @@ def test_list_and_parent_filters_are_served_by_an_index(
                         failures.append(f"{found}: {filters} {sort} keyset={keyset}")
     assert shapes_checked == 5 * 6 * 4 * 2
     assert not failures, "\n".join(failures[:20])
+
+
+# one of each kind of search, in the seed's vocabulary: a prefix as typed, two words, a stop
+# word, accents, a typo, a phrase, an exclusion, and a search of only an exclusion
+SEARCHES = ("rep", "tax ret", "the", "Répört", "reprot", '"tax return"', "report -draft", "-report")
+
+
+@pytest.mark.parametrize("q", SEARCHES)
+def test_every_kind_of_search_uses_the_search_index_prepared_or_not(
+    conn: psycopg.Connection[Any], heavy_user: str, q: str
+) -> None:
+    failures = []
+    for by, keyset, generic in itertools.product(("relevance", "created_at"), (False, True), (False, True)):
+        filters, sort = ListFilter(q=q), Sort(by, descending=True)
+        params = params_for(heavy_user, filters, sort, keyset)
+        queries = {
+            "page": shapes.page_query(filters, sort, keyset=keyset),
+            "count": shapes.count_query(filters, sort),
+        }
+        for kind, query in queries.items():
+            tree = plan(conn, query, params, generic=generic)
+            found = problems(tree)
+            # (a search of only an exclusion is all the user's tasks but some: any index will do)
+            searched = any(n.get("Index Name") == "tasks_user_search_terms_idx" for n in nodes(tree))
+            if (kind == "count" or by == "relevance") and not q.startswith("-") and not searched:
+                found.append("the search index is not used")
+            failures += [f"{kind}: {f}: {sort} keyset={keyset} generic={generic}" for f in found]
+    assert not failures, "\n".join(failures)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
+from yoyo import read_migrations
 
 from taskapi.db import migrations
 from tests.postgres import Database, scratch_database
@@ -93,3 +95,58 @@ def test_migrate_command_applies(empty_url: str) -> None:
 
     assert done.returncode == 0, done.stderr
     assert "applied: 0001.create-tasks" in done.stdout
+
+
+_SEARCH_OBJECTS = """
+SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'unaccent') AS unaccent,
+       EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'tasks'::regclass
+                   AND attname = 'search_terms' AND NOT attisdropped) AS search_terms,
+       to_regclass('tasks_user_search_terms_idx') IS NOT NULL AS "search index",
+       EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'tasks'::regclass
+                   AND attname = 'search_document' AND NOT attisdropped) AS "english document"
+"""
+
+
+def _search_objects(url: str) -> dict[str, bool]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        row = conn.execute(_SEARCH_OBJECTS).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def _apply_through(url: str, last: str) -> None:
+    """Apply the migrations up to `last` (the later ones stay unapplied)."""
+    backend = migrations._backend(url)
+    every = read_migrations(str(migrations.MIGRATIONS_DIR))
+    with backend.lock():
+        backend.apply_migrations(backend.to_apply(every.filter(lambda m: m.id <= last)))
+
+
+def test_the_search_migration_rolls_back_to_the_english_document_and_applies_again(empty_url: str) -> None:
+    _apply_through(empty_url, "0005.search")  # a task as it was stored then: no list yet
+    with psycopg.connect(empty_url) as conn:
+        conn.execute("INSERT INTO tasks (user_id, id, title) VALUES ('u', gen_random_uuid(), 'Buying milk')")
+    assert _search_objects(empty_url) == {
+        "unaccent": True,
+        "search_terms": True,
+        "search index": True,
+        "english document": False,
+    }
+
+    for _ in range(20):  # newer migrations go first
+        if migrations.rollback(empty_url) == ["0005.search"]:
+            break
+    assert _search_objects(empty_url) == {
+        "unaccent": False,
+        "search_terms": False,
+        "search index": False,
+        "english document": True,
+    }
+    with psycopg.connect(empty_url) as conn:
+        assert conn.execute("SELECT count(*) FROM tasks WHERE search_document @@ 'buy'").fetchone()[0] == 1
+
+    migrations.apply(empty_url)
+    assert _search_objects(empty_url)["search index"]
+    with psycopg.connect(empty_url) as conn:
+        found = "SELECT count(*) FROM tasks WHERE search_terms @@ taskapi_search_match(%s, false)"
+        assert conn.execute(found, ["BUY mlik"]).fetchone()[0] == 1

@@ -2,7 +2,8 @@
 
 Nothing from a request becomes SQL text: the sort picks one of the fragments below, a filter
 adds its fragment only when given (no `(%(x)s IS NULL OR ...)`, whose generic plan cannot use
-an index), and every value is a parameter. Each fragment matches an index of migration 0002.
+an index), and every value is a parameter. Each fragment matches an index of migration 0002
+(the search: taskapi.store.search and migration 0005).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from uuid import UUID
 
 from psycopg import sql
 
+from taskapi.domain.search import parse
+from taskapi.store import search
+
 # Due dates sort on these instead of NULL (same expressions as the 0002 indexes), so tasks
 # without one come last in both directions and a keyset cursor is one row comparison.
 _DUE_ASC = sql.SQL("coalesce(due_date, '9999-12-31 00:00:00+00'::timestamptz)")
@@ -22,18 +26,25 @@ _DUE_DESC = sql.SQL("coalesce(due_date, '0001-01-01 00:00:00+00'::timestamptz)")
 DUE_MIN = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 DUE_MAX = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
 
-_DOCUMENT = sql.SQL("search_document")  # a stored column of migration 0002
-_QUERY = sql.SQL("websearch_to_tsquery('english', %(q)s)")
-
-SORT_KEYS: dict[str, sql.Composable] = {
+_COLUMN_KEYS: dict[str, sql.Composable] = {
     "created_at": sql.SQL("created_at"),
     "updated_at": sql.SQL("updated_at"),
     "due_date": _DUE_ASC,  # _DUE_DESC when descending
     "title": sql.SQL("lower(title)"),
     "priority": sql.SQL("priority_rank"),
     "position": sql.SQL("position"),
-    "relevance": sql.SQL("ts_rank({}, {})").format(_DOCUMENT, _QUERY),
 }
+SORT_KEYS = (*_COLUMN_KEYS, "relevance")  # relevance: the search's own (taskapi.store.search)
+# What a page returns: every column of tasks but the ones only the database reads (sync stamps,
+# lower-cased tags, the search document). The search document alone is ~1 KB a task, and
+# turning it into text for a page of 51 halved the default listing's database throughput.
+INTERNAL_COLUMNS = ("tags_lower", "change_xid", "change_seq", "search_terms")
+PAGE_COLUMNS = (
+    "user_id", "id", "title", "description", "completed", "completed_at", "priority", "priority_rank",
+    "tags", "due_date", "reminder_at", "timezone", "recurrence_rule", "recurrence_anchor",
+    "series_start", "occurrence", "previous_id", "next_id", "list_id", "parent_id", "position", "version",
+    "created_at", "updated_at",
+)  # fmt: skip
 # the type a cursor's key must have for each sort (checked before it reaches SQL)
 SORT_KEY_TYPES: dict[str, type] = {
     "created_at": datetime,
@@ -44,7 +55,7 @@ SORT_KEY_TYPES: dict[str, type] = {
     "position": int,
     "relevance": float,
 }
-# ts_rank is a real: its key goes back as a real (as a double it would not equal itself)
+# relevance is a real: its key goes back as a real (as a double it would not equal itself)
 _CASTS = {datetime: "timestamptz", str: "text", int: "integer", float: "real"}
 _DIRECTIONS = {False: (sql.SQL("ASC"), sql.SQL(">")), True: (sql.SQL("DESC"), sql.SQL("<"))}
 
@@ -92,14 +103,16 @@ def plan_depends_on_values(filters: ListFilter) -> bool:
     )
 
 
-def sort_key(sort: Sort) -> sql.Composable:
-    return _DUE_DESC if sort.by == "due_date" and sort.descending else SORT_KEYS[sort.by]
+def sort_key(sort: Sort, filters: ListFilter) -> sql.Composable:
+    if sort.by == "relevance":
+        return search.relevance(parse(filters.q or ""))
+    return _DUE_DESC if sort.by == "due_date" and sort.descending else _COLUMN_KEYS[sort.by]
 
 
 def _conditions(filters: ListFilter, sort: Sort) -> sql.Composable:
     parts: list[sql.Composable] = [sql.SQL("user_id = %(user_id)s")]
     if filters.q is not None:
-        parts.append(sql.SQL("{} @@ {}").format(_DOCUMENT, _QUERY))
+        parts.append(search.condition(parse(filters.q)))
     if filters.completed is not None:
         parts.append(sql.SQL("completed = %(completed)s"))
     if filters.priority:
@@ -123,7 +136,7 @@ def _conditions(filters: ListFilter, sort: Sort) -> sql.Composable:
 def parameters(user_id: str, filters: ListFilter, *, limit: int, offset: int, after: After | None) -> dict:
     return {
         "user_id": user_id,
-        "q": filters.q,
+        **(search.parameters(parse(filters.q)) if filters.q is not None else {}),
         "completed": filters.completed,
         "priority": list(filters.priority),
         "tags": list(filters.tags),
@@ -141,7 +154,7 @@ def parameters(user_id: str, filters: ListFilter, *, limit: int, offset: int, af
 def page_query(filters: ListFilter, sort: Sort, *, keyset: bool) -> sql.Composed:
     """One page (LIMIT %(limit)s OFFSET %(offset)s), each row with its `sort_key`; with `keyset`,
     only the tasks after (%(after_key)s, %(after_id)s) in the sort order."""
-    key = sort_key(sort)
+    key = sort_key(sort, filters)
     direction, after_op = _DIRECTIONS[sort.descending]
     where = _conditions(filters, sort)
     if keyset:
@@ -150,9 +163,14 @@ def page_query(filters: ListFilter, sort: Sort, *, keyset: bool) -> sql.Composed
             where, key, after_op, cast
         )
     return sql.SQL(
-        "SELECT *, {key} AS sort_key FROM tasks WHERE {where} "
+        "SELECT {columns}, {key} AS sort_key FROM tasks WHERE {where} "
         "ORDER BY {key} {direction}, id {direction} LIMIT %(limit)s OFFSET %(offset)s"
-    ).format(key=key, where=where, direction=direction)
+    ).format(
+        columns=sql.SQL(", ").join(map(sql.Identifier, PAGE_COLUMNS)),
+        key=key,
+        where=where,
+        direction=direction,
+    )
 
 
 def count_query(filters: ListFilter, sort: Sort) -> sql.Composed:
