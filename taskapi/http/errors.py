@@ -20,12 +20,11 @@ from taskapi.store import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InboxNotDeletable,
-    ListLimitReached,
+    LimitReached,
     ListNameTaken,
     ListNotFound,
     SubscriptionNotFound,
     SyncCursorExpired,
-    TaskLimitReached,
     TaskNotFound,
     VersionMismatch,
 )
@@ -142,24 +141,13 @@ def _version_mismatch(req: falcon.Request, resp: falcon.Response, ex: VersionMis
     )
 
 
-def _task_limit(req: falcon.Request, resp: falcon.Response, ex: TaskLimitReached, params: Any) -> None:
+def _limit(req: falcon.Request, resp: falcon.Response, ex: LimitReached, params: Any) -> None:
     render_problem(
         req,
         resp,
         409,
-        f"This account keeps {ex.limit} tasks, the most it may; delete some to add more.",
-        type_="/problems/task-limit-reached",
-        limit=ex.limit,
-    )
-
-
-def _list_limit(req: falcon.Request, resp: falcon.Response, ex: ListLimitReached, params: Any) -> None:
-    render_problem(
-        req,
-        resp,
-        409,
-        f"This account keeps {ex.limit} lists, the most it may; delete some to add more.",
-        type_="/problems/list-limit-reached",
+        f"This account keeps {ex.limit} {ex.kind}, the most it may; delete some to add more.",
+        type_=f"/problems/{ex.kind[:-1]}-limit-reached",
         limit=ex.limit,
     )
 
@@ -223,8 +211,7 @@ HANDLERS: dict[type[Exception], Handler] = {
     Invalid: _invalid,
     VersionMismatch: _version_mismatch,
     **FIXED_PROBLEMS,
-    TaskLimitReached: _task_limit,
-    ListLimitReached: _list_limit,
+    LimitReached: _limit,
     AuthError: _unauthorized,
     DatabaseUnavailable: _unavailable,
     PreparedStatementMismatch: _mismatch,

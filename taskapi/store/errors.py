@@ -37,12 +37,18 @@ class InboxNotDeletable(StoreError):
     """The Inbox can be renamed and moved, never deleted."""
 
 
-class ListLimitReached(StoreError):
-    """The user already keeps the most lists one user may (`limit`)."""
+class LimitReached(StoreError):
+    """The user already keeps the most `kind` (tasks, lists) one user may (`limit`)."""
+
+    kind = "items"
 
     def __init__(self, limit: int) -> None:
-        super().__init__("list limit reached")
+        super().__init__(f"{self.kind} limit reached")
         self.limit = limit
+
+
+class ListLimitReached(LimitReached):
+    kind = "lists"
 
 
 # CHECK constraints of migrations/0001, read as the rules they stand for
@@ -65,12 +71,8 @@ def invalid_from_constraint(constraint: str | None) -> Invalid | None:
     return Invalid({field: [MESSAGES[field]]}) if field else None
 
 
-class TaskLimitReached(StoreError):
-    """The user already keeps the most tasks one user may (`limit`)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__("task limit reached")
-        self.limit = limit
+class TaskLimitReached(LimitReached):
+    kind = "tasks"
 
 
 class IdempotencyKeyInUse(StoreError):
