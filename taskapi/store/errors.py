@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import psycopg
 
 from taskapi.domain.errors import Invalid
 from taskapi.domain.rules import MESSAGES
@@ -66,9 +70,16 @@ CONSTRAINT_FIELDS = {
 }
 
 
-def invalid_from_constraint(constraint: str | None) -> Invalid | None:
-    field = CONSTRAINT_FIELDS.get(constraint or "")
-    return Invalid({field: [MESSAGES[field]]}) if field else None
+@contextmanager
+def constraints_as_invalid() -> Iterator[None]:
+    """A CHECK constraint the input broke becomes Invalid naming the field, with the rule's message."""
+    try:
+        yield
+    except psycopg.errors.CheckViolation as exc:
+        field = CONSTRAINT_FIELDS.get(exc.diag.constraint_name or "")
+        if field is None:
+            raise
+        raise Invalid({field: [MESSAGES[field]]}) from None
 
 
 class TaskLimitReached(LimitReached):

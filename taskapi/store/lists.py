@@ -20,7 +20,7 @@ from taskapi.store.errors import (
     ListNameTaken,
     ListNotFound,
     VersionMismatch,
-    invalid_from_constraint,
+    constraints_as_invalid,
 )
 from taskapi.store.placement import MESSAGES, NIL, Placer
 
@@ -168,16 +168,12 @@ def _check_version(current: Row, versions: Sequence[int] | None) -> None:
 def _list_errors() -> Iterator[None]:
     """A duplicate name is 409; a CHECK constraint the input broke is Invalid naming the field."""
     try:
-        yield
+        with constraints_as_invalid():
+            yield
     except psycopg.errors.UniqueViolation as exc:
         if exc.diag.constraint_name == "lists_user_name_key":
             raise ListNameTaken() from None
         raise
-    except psycopg.errors.CheckViolation as exc:
-        invalid = invalid_from_constraint(exc.diag.constraint_name)
-        if invalid is None:
-            raise
-        raise invalid from None
 
 
 __all__ = ["MESSAGES", "ListStore"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -19,7 +18,7 @@ from taskapi.store.errors import (
     TaskLimitReached,
     TaskNotFound,
     VersionMismatch,
-    invalid_from_constraint,
+    constraints_as_invalid,
 )
 from taskapi.store.listing import After, ListFilter, Sort
 from taskapi.store.placement import NeedLocks, Place, Placer
@@ -72,7 +71,7 @@ class TaskStore:
         parent and position) in the writing transaction."""
         rules.check_task(fields)
         merged = {**fields, "id": uuid7()}
-        with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+        with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
             place = self._placer.place(conn, user_id, None, merged, fields)
             params = {**merged, **_placed(place), "user_id": user_id, "max_tasks": self._max_tasks}
             row = conn.execute(self._create, params).fetchone()
@@ -138,7 +137,7 @@ class TaskStore:
             current = self.get(user_id, task_id)
             fields = change(current)
             merged = _merged(current, fields, versions)
-            with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+            with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
                 written = self._write(conn, user_id, current, merged, fields)
                 if written is not None:
                     return written
@@ -147,7 +146,7 @@ class TaskStore:
             seen = self.get(user_id, task_id)
             held = {seen["list_id"], *extra}
             try:
-                with self._db.connection() as conn, _constraints_as_invalid(), conn.transaction():
+                with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
                     self._placer.lock_lists(conn, user_id, held)
                     current = self._locked(conn, user_id, task_id)
                     if current["list_id"] != seen["list_id"]:
@@ -292,15 +291,3 @@ def _series_start(current: Row, merged: Mapping[str, Any]) -> Any:
         or merged["timezone"] != current["timezone"]
     )
     return merged["due_date"] if restarts else current["series_start"]
-
-
-@contextmanager
-def _constraints_as_invalid() -> Iterator[None]:
-    """A CHECK constraint the input broke becomes Invalid naming the field."""
-    try:
-        yield
-    except psycopg.errors.CheckViolation as exc:
-        invalid = invalid_from_constraint(exc.diag.constraint_name)
-        if invalid is None:
-            raise
-        raise invalid from None
