@@ -13,7 +13,9 @@ from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
 from taskapi.db import migrations
 from tests.api import TEST_SECRET, Api
+from tests.live import migrated_database
 from tests.postgres import Database, throwaway_database
+from tests.webhooks import hook_app
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +39,21 @@ def config(database: Database) -> Config:
 @pytest.fixture(scope="session")
 def app(config: Config) -> Iterator[TaskApp]:
     app = create_app(config)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def hook_db(database: Database) -> Iterator[str]:
+    """A database of its own for a module of webhook tests (their worker serves every user in it)."""
+    with migrated_database(database.url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def webhook_app(hook_db: str) -> Iterator[TaskApp]:
+    """The app on hook_db, allowed to subscribe plain-http loopback receivers."""
+    app = hook_app(hook_db)
     yield app
     app.close()
 

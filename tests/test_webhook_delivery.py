@@ -15,22 +15,7 @@ from standardwebhooks import Webhook
 
 from taskapi.app import TaskApp
 from tests.api import Api
-from tests.live import migrated_database
-from tests.postgres import Database
-from tests.webhooks import Received, hook_app, receiver, subscribe, user_api, worker_process
-
-
-@pytest.fixture(scope="module")
-def hook_db(database: Database) -> Iterator[str]:
-    with migrated_database(database.url) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def app(hook_db: str) -> Iterator[TaskApp]:
-    app = hook_app(hook_db)
-    yield app
-    app.close()
+from tests.webhooks import Received, receiver, subscribe, user_api, worker_process
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -40,8 +25,8 @@ def worker(hook_db: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def user(app: TaskApp) -> Api:
-    return user_api(app, f"user-{uuid.uuid4().hex[:12]}")
+def user(webhook_app: TaskApp) -> Api:
+    return user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
 
 
 def bodies(received: list[Received]) -> list[dict[str, Any]]:
@@ -115,8 +100,10 @@ def test_a_subscription_gets_only_the_events_it_asked_for(user: Api) -> None:
         assert len(deletions.received) == 1
 
 
-def test_events_go_only_to_the_subscriptions_of_the_user_whose_data_changed(app: TaskApp, user: Api) -> None:
-    other = user_api(app, f"user-{uuid.uuid4().hex[:12]}")
+def test_events_go_only_to_the_subscriptions_of_the_user_whose_data_changed(
+    webhook_app: TaskApp, user: Api
+) -> None:
+    other = user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
     with receiver() as hook:
         subscribe(user, hook.url)
         other.create(title="not yours")

@@ -11,14 +11,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-
-import pytest
 
 from taskapi.app import TaskApp
 from tests.api import Api, make_token
-from tests.live import app_settings, live_server, migrated_database
-from tests.postgres import Database
+from tests.live import app_settings, live_server
 from tests.restartable import restartable_database
 from tests.webhooks import (
     WORKER_ENV,
@@ -33,35 +29,24 @@ from tests.webhooks import (
 )
 
 
-@pytest.fixture(scope="module")
-def hook_db(database: Database) -> Iterator[str]:
-    with migrated_database(database.url) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def app(hook_db: str) -> Iterator[TaskApp]:
-    app = hook_app(hook_db)
-    yield app
-    app.close()
-
-
-def new_user(app: TaskApp) -> Api:
-    return user_api(app, f"user-{uuid.uuid4().hex[:12]}")
+def new_user(webhook_app: TaskApp) -> Api:
+    return user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
 
 
 def ids(received: list[Received]) -> Counter[str]:
     return Counter(r.headers["webhook-id"] for r in received)
 
 
-def test_a_worker_killed_mid_delivery_loses_nothing_after_a_restart(hook_db: str, app: TaskApp) -> None:
+def test_a_worker_killed_mid_delivery_loses_nothing_after_a_restart(
+    hook_db: str, webhook_app: TaskApp
+) -> None:
     arrived = threading.Event()
 
     def slow(_: Received) -> Reply:
         arrived.set()
         return (200, {}, 0.3)
 
-    user = new_user(app)
+    user = new_user(webhook_app)
     with receiver(slow) as hook:
         subscribe(user, hook.url)
         with worker_process(hook_db) as first:
@@ -82,8 +67,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing_after_a_restart(hook_db: str
     assert sorted(set(titles), key=titles.index) == [f"task {n}" for n in range(10)]  # in order
 
 
-def test_two_workers_at_once_deliver_each_event_once(hook_db: str, app: TaskApp) -> None:
-    users = [new_user(app) for _ in range(4)]
+def test_two_workers_at_once_deliver_each_event_once(hook_db: str, webhook_app: TaskApp) -> None:
+    users = [new_user(webhook_app) for _ in range(4)]
     # one delivery at a time per worker, each taking a while: four subscriptions need both workers
     env = {"LOG_LEVEL": "DEBUG", "WEBHOOK_WORKER_THREADS": "1"}
     with receiver(lambda _: (200, {}, 0.05)) as hook:
@@ -109,24 +94,24 @@ def test_two_workers_at_once_deliver_each_event_once(hook_db: str, app: TaskApp)
 
 def test_the_worker_reconnects_by_itself_after_a_postgresql_restart() -> None:
     with restartable_database() as db, receiver() as hook, worker_process(db.url):
-        app = hook_app(db.url)
+        webhook_app = hook_app(db.url)
         try:
-            user = user_api(app, "restart-user")
+            user = user_api(webhook_app, "restart-user")
             subscribe(user, hook.url)
             user.create(title="before")
             hook.wait_for(1)
             db.cluster.restart("fast")
             deadline = time.monotonic() + 20
             while user.request("POST", "/api/v1/tasks", json={"title": "after"}).status_code != 201:
-                assert time.monotonic() < deadline, "the app did not come back"
+                assert time.monotonic() < deadline, "the webhook_app did not come back"
                 time.sleep(0.2)
             received = hook.wait_for(2, timeout=20)
         finally:
-            app.close()
+            webhook_app.close()
     assert [json.loads(r.body)["data"]["title"] for r in received][-1] == "after"
 
 
-def test_a_slow_receiver_does_not_hold_up_other_subscriptions(hook_db: str, app: TaskApp) -> None:
+def test_a_slow_receiver_does_not_hold_up_other_subscriptions(hook_db: str, webhook_app: TaskApp) -> None:
     slow_in_progress = threading.Event()
 
     def sleeps_past_the_read_timeout(_: Received) -> Reply:
@@ -135,7 +120,7 @@ def test_a_slow_receiver_does_not_hold_up_other_subscriptions(hook_db: str, app:
         slow_in_progress.clear()
         return (200, {}, 0.0)
 
-    slow_user, fast_user = new_user(app), new_user(app)
+    slow_user, fast_user = new_user(webhook_app), new_user(webhook_app)
     fast_seen_while_slow: list[bool] = []
 
     def fast(_: Received) -> Reply:
@@ -154,14 +139,14 @@ def test_a_slow_receiver_does_not_hold_up_other_subscriptions(hook_db: str, app:
     assert log[-1]["error"] == "timed out"
 
 
-def test_sigterm_lets_the_attempt_in_flight_finish(hook_db: str, app: TaskApp) -> None:
+def test_sigterm_lets_the_attempt_in_flight_finish(hook_db: str, webhook_app: TaskApp) -> None:
     arrived = threading.Event()
 
     def slow(_: Received) -> Reply:
         arrived.set()
         return (200, {}, 0.5)
 
-    user = new_user(app)
+    user = new_user(webhook_app)
     with receiver(slow) as hook:
         subscription = subscribe(user, hook.url)
         with worker_process(hook_db) as worker:

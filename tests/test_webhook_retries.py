@@ -30,27 +30,14 @@ from tests.webhooks import (
 
 
 @pytest.fixture(scope="module")
-def hook_db(database: Database) -> Iterator[str]:
-    with migrated_database(database.url) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def app(hook_db: str) -> Iterator[TaskApp]:
-    app = hook_app(hook_db)
-    yield app
-    app.close()
-
-
-@pytest.fixture(scope="module")
 def worker(hook_db: str) -> Iterator[None]:
     with worker_process(hook_db):
         yield
 
 
 @pytest.fixture
-def user(app: TaskApp, worker: None) -> Api:
-    return user_api(app, f"user-{uuid.uuid4().hex[:12]}")
+def user(webhook_app: TaskApp, worker: None) -> Api:
+    return user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
 
 
 def answers(*replies: Reply) -> object:
@@ -143,17 +130,17 @@ def test_after_the_retry_window_a_delivery_is_failed(hook_db: str, user: Api) ->
 def test_old_attempts_and_events_are_purged_after_the_retention_period(database: Database) -> None:
     # a database and workers of its own: a worker purges a user's old rows at most every 30 s,
     # from its first finished delivery for that user on
-    with migrated_database(database.url) as hook_db, _app(hook_db) as app:
-        _purges_old_rows(hook_db, user_api(app, "purged-user"))
+    with migrated_database(database.url) as hook_db, _app(hook_db) as webhook_app:
+        _purges_old_rows(hook_db, user_api(webhook_app, "purged-user"))
 
 
 @contextmanager
 def _app(url: str) -> Iterator[TaskApp]:
-    app = hook_app(url)
+    webhook_app = hook_app(url)
     try:
-        yield app
+        yield webhook_app
     finally:
-        app.close()
+        webhook_app.close()
 
 
 def _purges_old_rows(hook_db: str, user: Api) -> None:
@@ -192,13 +179,13 @@ def test_a_target_that_resolves_to_a_private_address_at_delivery_is_refused(data
         receiver() as hook,
         worker_process(url, WEBHOOK_ALLOW_PRIVATE="false"),
     ):
-        app = hook_app(url)
+        webhook_app = hook_app(url)
         try:
-            user = user_api(app, "rebinding-user")
+            user = user_api(webhook_app, "rebinding-user")
             subscription = subscribe(user, hook.url)
             user.create()
             log = wait_for_log(user, subscription["id"], lambda log: len(log) >= 1)
         finally:
-            app.close()
+            webhook_app.close()
     assert log[0]["status_code"] is None and log[0]["error"].startswith("refused:")
     assert hook.received == []
