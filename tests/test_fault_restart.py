@@ -4,57 +4,24 @@ the service answers again within seconds of the database."""
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.api import TEST_SECRET, make_token
+from tests.api import make_token
+from tests.live import LiveServer, app_settings, live_server
 from tests.postgres import Database
 from tests.restartable import restartable_database
 
-ROOT = Path(__file__).resolve().parent.parent
 WRITERS = 4
 RECOVERY_LIMIT = 5.0  # seconds from the database being back to a 2xx
 RETRY_AFTER_CAP = 1.0  # honour Retry-After, but a test need not wait longer than this
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Gunicorn:
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def request(
-        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request(
-                method, path, body=json.dumps(body) if body is not None else None, headers=headers or {}
-            )
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -64,49 +31,10 @@ def fault_db() -> Iterator[Database]:
 
 
 @pytest.fixture(scope="module")
-def server(fault_db: Database) -> Iterator[Gunicorn]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": fault_db.url,
-        "JWT_SECRET": TEST_SECRET,
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "WEB_THREADS": "4",
-        "DB_POOL_TIMEOUT": "1",
-        "LOG_LEVEL": "ERROR",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("PORT", None)
-    with tempfile.NamedTemporaryFile(prefix="taskapi-gunicorn-", suffix=".log", delete=False) as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "taskapi.app:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Gunicorn(port, process, Path(log.name))
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if server.request("GET", "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not start:\n" + server.log.read_text()[-3000:])
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        server.log.unlink(missing_ok=True)
+def server(fault_db: Database) -> Iterator[LiveServer]:
+    settings = {"WEB_THREADS": "4", "DB_POOL_TIMEOUT": "1", "LOG_LEVEL": "ERROR"}
+    with live_server(app_settings(fault_db.url, **settings)) as live:
+        yield live
 
 
 @dataclass
@@ -122,7 +50,7 @@ class Tally:
     ack_times: list[float] = field(default_factory=list)
 
 
-def writer(server: Gunicorn, token: str, stop: threading.Event, give_up_at: float, tally: Tally) -> None:
+def writer(server: LiveServer, token: str, stop: threading.Event, give_up_at: float, tally: Tally) -> None:
     while not stop.is_set():
         key = str(uuid.uuid4())
         headers = {
@@ -134,9 +62,8 @@ def writer(server: Gunicorn, token: str, stop: threading.Event, give_up_at: floa
             tally.attempted += 1
         while True:  # the same create, with the same key, until it is acknowledged
             try:
-                status, response_headers, body = server.request(
-                    "POST", "/api/v1/tasks", {"title": key}, headers
-                )
+                reply = server.request("POST", "/api/v1/tasks", {"title": key}, headers)
+                status, response_headers, body = reply.status, dict(reply.headers), reply.body
             except OSError:  # connection refused/reset, timeout: the answer is unknown, retry
                 status, response_headers, body = 0, {}, b""
             if status == 201:
@@ -156,7 +83,7 @@ def writer(server: Gunicorn, token: str, stop: threading.Event, give_up_at: floa
             time.sleep(min(float(response_headers.get("Retry-After", "0.1")), RETRY_AFTER_CAP))
 
 
-def test_restarts_under_load_lose_and_duplicate_nothing(fault_db: Database, server: Gunicorn) -> None:
+def test_restarts_under_load_lose_and_duplicate_nothing(fault_db: Database, server: LiveServer) -> None:
     assert fault_db.cluster is not None
     user_id = f"fault-{uuid.uuid4().hex[:8]}"
     token, tally, stop = make_token(user_id), Tally(), threading.Event()
