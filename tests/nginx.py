@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from taskapi.devtools.gunicorn import stop
 from tests.live import ROOT, LiveServer, free_port
 from tests.raw_http import address
 
@@ -79,12 +80,7 @@ def nginx_in_front(
             _wait_until_ready(proxy, Path(prefix, "error.log"), ready_timeout)
             yield proxy
         finally:
-            process.terminate()  # SIGTERM: nginx's fast shutdown
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=10)  # SIGTERM: nginx's fast shutdown
 
 
 def _wait_until_ready(proxy: LiveServer, error_log: Path, timeout: float) -> None:

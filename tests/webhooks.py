@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ import falcon.testing
 
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
+from taskapi.devtools.gunicorn import stop
 from tests.api import TEST_SECRET, Api
 from tests.live import ROOT, free_port
 
@@ -136,13 +136,7 @@ def worker_process(database_url: str, **env: str) -> Iterator[WorkerProcess]:
     try:
         yield WorkerProcess(process, log)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=15)
         log.close()
 
 

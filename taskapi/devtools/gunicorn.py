@@ -56,13 +56,20 @@ def gunicorn(
         yield Gunicorn(process, base_url, time.monotonic() - started)
     finally:
         # the second SIGTERM skips the drain's grace period (taskapi/drain.py): a graceful stop now
-        process.send_signal(signal.SIGTERM)
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30, terms=2)
+
+
+def stop(process: subprocess.Popen[bytes], *, timeout: float, terms: int = 1) -> None:
+    """SIGTERM (`terms` times) a process still running, and SIGKILL it if it has not exited
+    within `timeout` seconds."""
+    if process.poll() is None:
+        for _ in range(terms):
+            process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, deadline: float) -> None:
