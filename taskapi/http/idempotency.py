@@ -51,7 +51,9 @@ def idempotent(responder: Responder) -> Responder:
     @functools.wraps(responder)
     def once(resource: Any, req: falcon.Request, resp: falcon.Response, **params: Any) -> None:
         key = idempotency_key(req)
-        with resource.idempotency.claim(req.context.user_id, key, fingerprint(req)) as claim:
+        # without a key nothing is stored or compared: no need to re-read the body for a fingerprint
+        request_hash = fingerprint(req) if key is not None else b""
+        with resource.idempotency.claim(req.context.user_id, key, request_hash) as claim:
             if claim.replay is not None:
                 replay(resp, claim.replay)
                 return
