@@ -13,6 +13,8 @@ import json
 import os
 import platform
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -175,6 +177,30 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+@contextmanager
+def profiled(folder: str | None, master: int, scenario: str, seconds: float) -> Iterator[None]:
+    """With a folder: py-spy samples one worker (on-CPU time only, the GIL-holding thread marked)
+    while the block runs, and writes `<scenario>.folded` there (collapsed stacks: one line per
+    stack and its sample count, what flamegraph.pl and speedscope read)."""
+    if folder is None:
+        yield
+        return
+    tool = shutil.which("py-spy")
+    if tool is None:
+        raise SystemExit("bench: --profile needs py-spy (pip install -r requirements-dev.txt)")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    pid = worker_pids(master)[0]
+    out = Path(folder) / f"{scenario}.folded"
+    command = [tool, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds) - 1))]
+    spy = subprocess.Popen(
+        [*command, "--gil", "--nonblocking", "--format", "raw", "-o", str(out)], stdout=subprocess.DEVNULL
+    )
+    try:
+        yield
+    finally:
+        spy.wait(timeout=seconds + 30)
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -239,6 +265,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-ceilings", action="store_true", help="skip pgbench and the hello-world")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy one live worker during each scenario's first run; collapsed stacks to DIR",
+    )
     args = parser.parse_args(argv)
     connections = [int(c) for c in args.connections.split(",")]
     scenarios = args.scenarios.split(",")
@@ -290,7 +321,9 @@ def main(argv: list[str] | None = None) -> None:
                     run(scenario, 16, min(3, args.seconds))  # warm-up
                     for conns in connections:
                         log(f"{scenario} at {conns} connections")
-                        figures = run(scenario, conns, args.seconds)
+                        first = conns == connections[0]
+                        with profiled(args.profile if first else None, server.pid, scenario, args.seconds):
+                            figures = run(scenario, conns, args.seconds)
                         rows.append({"scenario": scenario, "connections": conns, "api": figures.as_dict()})
                         save()
                 results["rss_after_mib"] = [round(rss_mib(p), 1) for p in worker_pids(server.pid)]

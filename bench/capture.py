@@ -20,7 +20,10 @@ from psycopg.pq import TransactionStatus
 from taskapi.db import pool as db
 
 _recording: list[str] | None = None
-_NEW_ID = re.compile(r"(INSERT INTO tasks .*?VALUES \(\s*'[^']*',\s*)'[0-9a-f-]{32,36}'::uuid", re.S)
+# the new task's id, second after its user in the INSERT's values (a VALUES list or a SELECT)
+_NEW_ID = re.compile(
+    r"(INSERT INTO tasks .*?(?:VALUES \(|SELECT)\s*'[^']*',\s*)'[0-9a-f-]{32,36}'::uuid", re.S
+)
 
 
 class RecordingConnection(db.PooledConnection):
