@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from typing import Any
 
 import falcon
+import uuid_utils
 
 from taskapi.auth import AuthError, TokenVerifier
 from taskapi.domain.errors import Invalid
@@ -25,7 +25,7 @@ class RequestContext:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
         given = req.get_header("X-Request-ID")
-        req.context.request_id = given if given and _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        req.context.request_id = given if given and _SANE_REQUEST_ID.match(given) else uuid_utils.uuid4().hex
         req.context.user_id = None
 
     def process_response(
