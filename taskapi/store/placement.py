@@ -68,6 +68,7 @@ class Placer:
             name: queries[name]
             for name in (
                 "lists/ensure_inbox",
+                "lists/lock_inbox",
                 "lists/lock",
                 "tasks/get",
                 "tasks/ancestors",
@@ -79,11 +80,12 @@ class Placer:
             )
         }
 
-    def inbox(self, conn: Conn, user_id: str) -> Row:
-        """The user's Inbox, created if they have none (an upsert: one Inbox, however many
-        first requests arrive at once)."""
+    def inbox(self, conn: Conn, user_id: str, *, lock: bool = False) -> Row:
+        """The user's Inbox (with `lock`, locked), created if they have none (an upsert: one
+        Inbox, however many first requests arrive at once)."""
+        query = self._q["lists/lock_inbox" if lock else "lists/ensure_inbox"]
         for _ in range(INBOX_ATTEMPTS):
-            row = conn.execute(self._q["lists/ensure_inbox"], {"user_id": user_id, "id": uuid7()}).fetchone()
+            row = conn.execute(query, {"user_id": user_id, "id": uuid7()}).fetchone()
             if row is not None:
                 return row
         raise RuntimeError("the Inbox upsert found no Inbox")
@@ -110,15 +112,19 @@ class Placer:
             if parent is None:
                 raise Invalid({"parent_id": [MESSAGES["parent_id"]]})
             target = parent["list_id"] if list_id is None else list_id
+        elif list_id is None:
+            # a new task needs only its list locked: the Inbox is read and locked in one statement
+            target = self.inbox(conn, user_id, lock=current is None and held is None)["id"]
         else:
-            target = self.inbox(conn, user_id)["id"] if list_id is None else list_id
+            target = list_id
         if current is not None and _stays(current, merged, target):
             # nothing the lists' order, counts or trees depend on changes: no list lock needed
             return Place(target, parent_id, current["position"])
         wanted = {target, *([current["list_id"]] if current else [])}
         if held is not None and not wanted <= held:
             raise NeedLocks(wanted - held)
-        if held is None and target not in self.lock_lists(conn, user_id, wanted):
+        locked = current is None and held is None and parent_id is None and list_id is None
+        if held is None and not locked and target not in self.lock_lists(conn, user_id, wanted):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})
         if held is not None and target not in self.lock_lists(conn, user_id, [target]):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})  # held: re-reads it, waits for nothing

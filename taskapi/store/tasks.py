@@ -50,6 +50,13 @@ class ListPage:
     has_more: bool
 
 
+def _created(row: Row | None, max_tasks: int) -> Row:
+    """The INSERT's row; none when the user already keeps `max_tasks` tasks."""
+    if row is None:
+        raise TaskLimitReached(max_tasks)
+    return row
+
+
 class TaskStore:
     def __init__(self, db: Database, queries: Mapping[str, bytes], *, max_tasks: int) -> None:
         self._db = db
@@ -71,14 +78,17 @@ class TaskStore:
         parent and position) in the writing transaction."""
         rules.check_task(fields)
         merged = {**fields, "id": uuid7()}
-        with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
-            place = self._placer.place(conn, user_id, None, merged, fields)
-            params = {**merged, **_placed(place), "user_id": user_id, "max_tasks": self._max_tasks}
-            row = conn.execute(self._create, params).fetchone()
-            if row is None:
-                raise TaskLimitReached(self._max_tasks)
-            self._placer.apply(conn, user_id, place)
-        return row
+        # pipelined: BEGIN travels with the first statement, and the INSERT with the COMMIT
+        # (three round trips for a create into a list's end, not six)
+        with self._db.connection() as conn, constraints_as_invalid(), conn.pipeline():
+            with conn.transaction():
+                place = self._placer.place(conn, user_id, None, merged, fields)
+                params = {**merged, **_placed(place), "user_id": user_id, "max_tasks": self._max_tasks}
+                created = conn.execute(self._create, params)
+                if place.moved:  # siblings make room only for a task really created
+                    row = _created(created.fetchone(), self._max_tasks)
+                    self._placer.apply(conn, user_id, place)
+            return row if place.moved else _created(created.fetchone(), self._max_tasks)
 
     def get(self, user_id: str, task_id: UUID) -> Row:
         with self._db.connection() as conn:
