@@ -185,7 +185,8 @@ def profiled(folder: str | None, master: int, scenario: str, seconds: float) -> 
     if folder is None:
         yield
         return
-    tool = shutil.which("py-spy")
+    beside = Path(sys.executable).with_name("py-spy")  # the venv's, when it is not on PATH
+    tool = str(beside) if beside.is_file() else shutil.which("py-spy")
     if tool is None:
         raise SystemExit("bench: --profile needs py-spy (pip install -r requirements-dev.txt)")
     Path(folder).mkdir(parents=True, exist_ok=True)
