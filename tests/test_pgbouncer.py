@@ -25,6 +25,8 @@ from tests.live import LiveServer, free_port, live_app
 from tests.pgbouncer import PgBouncer, pgbouncer
 from tests.postgres import Database
 
+pytestmark = pytest.mark.direct  # about the connection itself: never through --via-pgbouncer
+
 AUTH = {"Authorization": f"Bearer {make_token('pooler-user')}"}
 POOLER_LINE = "DB_PREPARED_STATEMENTS=true, but DATABASE_URL leads to a transaction-mode pooler"
 # listing shapes that are prepared, with different parameter counts
