@@ -1,6 +1,6 @@
 -- Insert one task for %(user_id)s, unless they already keep %(max_tasks)s tasks (then no row);
 -- a recurring task starts its own series at its due date. The count comes from the trigger-kept
--- task_counts, so the check is one index lookup; concurrent creates of one user may pass the
+-- task_totals, so the check is a few index lookups; concurrent creates of one user may pass the
 -- limit by the number of requests in flight.
 INSERT INTO tasks (
     user_id, id, title, description, completed, completed_at, priority, tags, due_date,
@@ -12,5 +12,5 @@ SELECT
     %(reminder_at)s, %(timezone)s, %(recurrence_rule)s, %(recurrence_anchor)s,
     CASE WHEN %(recurrence_rule)s::text IS NOT NULL THEN %(due_date)s::timestamptz END, %(position)s,
     %(list_id)s, %(parent_id)s
-WHERE (SELECT coalesce(sum(n), 0) FROM task_counts WHERE user_id = %(user_id)s) < %(max_tasks)s
+WHERE (SELECT coalesce(sum(n), 0) FROM task_totals WHERE user_id = %(user_id)s) < %(max_tasks)s
 RETURNING *;

@@ -174,8 +174,9 @@ def page_query(filters: ListFilter, sort: Sort, *, keyset: bool) -> sql.Composed
 
 
 def count_query(filters: ListFilter, sort: Sort) -> sql.Composed:
-    """The exact number of tasks the filters keep: from the task_counts table (migration 0002,
-    kept by triggers) when only status and priority filter, else counted from the index."""
+    """The exact number of tasks the filters keep: from the counters (the view task_totals,
+    migrations 0002 and 0008, kept by triggers) when only status and priority filter, else counted
+    from the index."""
     if plan_depends_on_values(filters):
         return sql.SQL("SELECT count(*) AS total FROM tasks WHERE {}").format(_conditions(filters, sort))
     parts: list[sql.Composable] = [sql.SQL("user_id = %(user_id)s")]
@@ -183,6 +184,6 @@ def count_query(filters: ListFilter, sort: Sort) -> sql.Composed:
         parts.append(sql.SQL("completed = %(completed)s"))
     if filters.priority:
         parts.append(sql.SQL("priority = ANY (%(priority)s::text[])"))
-    return sql.SQL("SELECT coalesce(sum(n), 0)::bigint AS total FROM task_counts WHERE {}").format(
+    return sql.SQL("SELECT coalesce(sum(n), 0)::bigint AS total FROM task_totals WHERE {}").format(
         sql.SQL(" AND ").join(parts)
     )
