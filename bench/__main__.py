@@ -202,6 +202,25 @@ def profiled(folder: str | None, master: int, scenario: str, seconds: float) -> 
         spy.wait(timeout=seconds + 30)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (what a request costs, whoever else runs)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids(cluster: LocalCluster) -> list[int]:
+    """The server's processes: the postmaster and its backends and helpers."""
+    master = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [master, *(int(p) for p in children.read_text().split())] if children.exists() else [master]
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -228,7 +247,8 @@ def ratio(ours: float, ceiling: float) -> str:
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (
         f"{'scenario':<9} {'conns':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} "
-        f"{'pg prep':>8} {'pg simple':>9} {'hello':>7} {'vs db':>6} {'vs hello':>8} {'vs lower':>8}"
+        f"{'pg prep':>8} {'pg simple':>9} {'hello':>7} {'vs db':>6} {'vs hello':>8} {'vs lower':>8} "
+        f"{'cpu app':>7} {'cpu db':>6}"
     )
     print(head)
     print("-" * len(head))
@@ -239,6 +259,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             r.get("pgbench_simple"),
             r.get("hello"),
         )
+        cpu = r.get("cpu_ms_per_request", {})
         db_ceiling = max(prep["rps"] if prep else 0, simple["rps"] if simple else 0)
         hello_rps = hello["rps"] if hello else 0
         lower = min(x for x in (db_ceiling, hello_rps) if x) if (db_ceiling or hello_rps) else 0
@@ -247,7 +268,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{api['p95_ms']:>6.1f} {api['p99_ms']:>6.1f} {api['errors']:>4} "
             f"{prep['rps'] if prep else 0:>8.0f} {simple['rps'] if simple else 0:>9.0f} {hello_rps:>7.0f} "
             f"{ratio(api['rps'], db_ceiling):>6} {ratio(api['rps'], hello_rps):>8} "
-            f"{ratio(api['rps'], lower):>8}"
+            f"{ratio(api['rps'], lower):>8} "
+            f"{cpu.get('gunicorn', 0):>7.2f} {cpu.get('postgres', 0):>6.2f}"
         )
 
 
@@ -280,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         if os.geteuid() == 0:
             folder.chmod(0o711)  # the postgres user runs the server in here
-        with database(folder) as (_, url):
+        with database(folder) as (cluster, url):
             migrations.apply(url)
             log(f"seeding {args.users} users x {args.tasks} tasks")
             seed(url, users=args.users, tasks=args.tasks, heavy=0, prefix="bench")
@@ -318,14 +340,25 @@ def main(argv: list[str] | None = None) -> None:
                     write_lua_data(data_file, tokens, sets)
                     return wrk(base, scenario, data_file, conns, seconds)
 
+                def cpu() -> tuple[float, float]:
+                    return cpu_seconds(worker_pids(server.pid)), cpu_seconds(postgres_pids(cluster))
+
                 for scenario in scenarios:
                     run(scenario, 16, min(3, args.seconds))  # warm-up
                     for conns in connections:
                         log(f"{scenario} at {conns} connections")
                         first = conns == connections[0]
+                        app_before, db_before = cpu()
                         with profiled(args.profile if first else None, server.pid, scenario, args.seconds):
                             figures = run(scenario, conns, args.seconds)
-                        rows.append({"scenario": scenario, "connections": conns, "api": figures.as_dict()})
+                        app_after, db_after = cpu()
+                        per_request = 1000 / max(1, figures.requests)
+                        row = {"scenario": scenario, "connections": conns, "api": figures.as_dict()}
+                        row["cpu_ms_per_request"] = {
+                            "gunicorn": round((app_after - app_before) * per_request, 3),
+                            "postgres": round((db_after - db_before) * per_request, 3),
+                        }
+                        rows.append(row)
                         save()
                 results["rss_after_mib"] = [round(rss_mib(p), 1) for p in worker_pids(server.pid)]
                 if args.soak:
