@@ -25,6 +25,7 @@ from typing import Any
 
 import falcon.testing
 import psycopg
+from psycopg import sql
 
 from bench import capture
 from bench.loadgen import WRK_THREADS, Figures, pgbench, wrk
@@ -36,6 +37,7 @@ from taskapi.devtools.gunicorn import Gunicorn
 from taskapi.devtools.gunicorn import gunicorn as serve
 from taskapi.devtools.localdb import LocalCluster, find_bindir
 from taskapi.devtools.seed import seed
+from taskapi.store import ListFilter, Sort, listing
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway server's
@@ -202,6 +204,16 @@ def profiled(folder: str | None, master: int, scenario: str, seconds: float) -> 
         spy.wait(timeout=seconds + 30)
 
 
+def default_listing_plan(url: str) -> str:
+    """The plan PostgreSQL chose for a user's first page, newest first (the `list` scenario)."""
+    filters = ListFilter()
+    query = listing.page_query(filters, Sort("created_at", descending=True), keyset=False)
+    params = listing.parameters("bench-user-1", filters, limit=51, offset=0, after=None)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(sql.SQL("EXPLAIN (COSTS OFF) {}").format(query), params).fetchall()
+    return " / ".join(row[0].strip().removeprefix("->  ") for row in rows)
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes have used (what a request costs, whoever else runs)."""
     total = 0
@@ -313,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
                 for n in range(1, args.users + 1)
             ]
             sets = pick_tasks(url, args.users)
+            plan = default_listing_plan(url)
+            log(f"default listing plan: {plan}")
             scripts = capture_scripts(url, tokens, sets, scenarios) if not args.no_ceilings else {}
             data_file = folder / "data.lua"
             rows: list[dict[str, Any]] = []
@@ -323,6 +337,7 @@ def main(argv: list[str] | None = None) -> None:
                     "python": platform.python_version(),
                 },
                 "settings": vars(args),
+                "default_listing_plan": plan,
                 "runs": rows,
             }
 

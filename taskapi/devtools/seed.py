@@ -80,8 +80,11 @@ ON CONFLICT DO NOTHING
 BATCH_ROWS = 100_000  # rows per INSERT: one statement's memory stays modest
 
 
-def seed(database_url: str, *, users: int, tasks: int, heavy: int, prefix: str | None = None) -> str:
-    """Insert `users` x `tasks` tasks plus `heavy` tasks of one more user; return that user's id."""
+def seed(
+    database_url: str, *, users: int, tasks: int, heavy: int, prefix: str | None = None, analyze: bool = True
+) -> str:
+    """Insert `users` x `tasks` tasks plus `heavy` tasks of one more user; return that user's id.
+    `analyze=False` leaves the planner's statistics as they were (a bulk load no ANALYZE has seen)."""
     prefix = prefix or f"seed-{uuid.uuid4().hex[:8]}"
     heavy_user = f"{prefix}-heavy-user-1"
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -95,9 +98,10 @@ def seed(database_url: str, *, users: int, tasks: int, heavy: int, prefix: str |
             args = {"prefix": f"{prefix}-heavy", "first_user": 1, "last_user": 1, "tasks": heavy}
             conn.execute(_INBOXES, args, prepare=False)
             conn.execute(_INSERT, args, prepare=False)
-        # fresh statistics for the planner, and a visibility map so totals are index-only scans
-        conn.execute("VACUUM (ANALYZE) tasks")
-        conn.execute("VACUUM (ANALYZE) lists")
+        if analyze:
+            # fresh statistics for the planner, and a visibility map so totals are index-only scans
+            conn.execute("VACUUM (ANALYZE) tasks")
+            conn.execute("VACUUM (ANALYZE) lists")
     return heavy_user
 
 
