@@ -8,6 +8,7 @@ an index), and every value is a parameter. Each fragment matches an index of mig
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ _DUE_DESC = sql.SQL("coalesce(due_date, '0001-01-01 00:00:00+00'::timestamptz)")
 # the widest range strictly between the two sentinels: an open end of a due-date range
 DUE_MIN = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 DUE_MAX = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+NIL_ID = UUID(int=0)
 
 _COLUMN_KEYS: dict[str, sql.Composable] = {
     "created_at": sql.SQL("created_at"),
@@ -151,9 +153,10 @@ def parameters(user_id: str, filters: ListFilter, *, limit: int, offset: int, af
     }
 
 
-def page_query(filters: ListFilter, sort: Sort, *, keyset: bool) -> sql.Composed:
+def page_query(filters: ListFilter, sort: Sort, *, keyset: bool, total: bool = False) -> sql.Composed:
     """One page (LIMIT %(limit)s OFFSET %(offset)s), each row with its `sort_key`; with `keyset`,
-    only the tasks after (%(after_key)s, %(after_id)s) in the sort order."""
+    only the tasks after (%(after_key)s, %(after_id)s) in the sort order; with `total`, each row
+    also carries count_query's total (an uncorrelated subquery: run once, in the same statement)."""
     key = sort_key(sort, filters)
     direction, after_op = _DIRECTIONS[sort.descending]
     where = _conditions(filters, sort)
@@ -162,14 +165,43 @@ def page_query(filters: ListFilter, sort: Sort, *, keyset: bool) -> sql.Composed
         where = sql.SQL("{} AND ({}, id) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
             where, key, after_op, cast
         )
+    columns = sql.SQL(", ").join(map(sql.Identifier, PAGE_COLUMNS))
+    if total:
+        columns = sql.SQL("{}, ({}) AS total").format(columns, count_query(filters, sort))
     return sql.SQL(
         "SELECT {columns}, {key} AS sort_key FROM tasks WHERE {where} "
         "ORDER BY {key} {direction}, id {direction} LIMIT %(limit)s OFFSET %(offset)s"
     ).format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, PAGE_COLUMNS)),
+        columns=columns,
         key=key,
         where=where,
         direction=direction,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def statements(shape: ListFilter, sort: Sort, keyset: bool) -> tuple[bytes, bytes]:
+    """The page with its total, and the total alone, as text: composed once per shape (which
+    filters are present, the sort, a cursor or not; `shape_of`), not on every request."""
+    return (
+        page_query(shape, sort, keyset=keyset, total=True).as_bytes(None),
+        count_query(shape, sort).as_bytes(None),
+    )
+
+
+def shape_of(filters: ListFilter) -> ListFilter | None:
+    """What the statement text depends on: which filters are present (their values are
+    parameters). None for a search, whose text follows the words of `q`."""
+    if filters.q is not None:
+        return None
+    return ListFilter(
+        completed=None if filters.completed is None else True,
+        priority=("",) if filters.priority else (),
+        tags=("",) if filters.tags else (),
+        due_from=filters.due_from and DUE_MIN,
+        due_to=filters.due_to and DUE_MAX,
+        list_id=filters.list_id and NIL_ID,
+        parent_id=filters.parent_id if filters.parent_id in (None, "none") else NIL_ID,
     )
 
 

@@ -118,15 +118,20 @@ class TaskStore:
         after: After | None = None,
     ) -> ListPage:
         """A page of the user's tasks in `sort` order (after `after` when given) and the exact
-        number of tasks the filters keep: two statements in one pipeline, one round trip."""
+        number of tasks the filters keep: one statement, each row carrying the total (a second
+        one for the total only when the page is empty)."""
         params = listing.parameters(user_id, filters, limit=limit + 1, offset=offset, after=after)
-        page_sql = listing.page_query(filters, sort, keyset=after is not None)
+        keyset = after is not None
+        shape = listing.shape_of(filters)
+        if shape is None:
+            page_sql: Any = listing.page_query(filters, sort, keyset=keyset, total=True)
+            count_sql: Any = listing.count_query(filters, sort)
+        else:
+            page_sql, count_sql = listing.statements(shape, sort, keyset)
         prepare = False if listing.plan_depends_on_values(filters) else None
-        with self._db.connection() as conn, conn.pipeline():
-            page = conn.execute(page_sql, params, prepare=prepare)
-            total = conn.execute(listing.count_query(filters, sort), params, prepare=prepare)
-            rows, count = page.fetchall(), total.fetchone()
-        assert count is not None
+        with self._db.connection() as conn:
+            rows = conn.execute(page_sql, params, prepare=prepare).fetchall()
+            count = rows[0] if rows else conn.execute(count_sql, params, prepare=prepare).fetchone()
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
     def update(
