@@ -34,7 +34,7 @@ INSERT INTO task_counts AS c (user_id, completed, priority, n)
 SELECT user_id, completed, priority, sum(n) FROM task_count_deltas GROUP BY user_id, completed, priority
 ON CONFLICT (user_id, completed, priority) DO UPDATE SET n = c.n + excluded.n;
 
-DROP FUNCTION taskapi_apply_counts(jsonb);
+DROP FUNCTION taskapi_count(text, boolean, text, bigint);
 DROP TRIGGER lists_add_counters ON lists;
 DROP FUNCTION taskapi_add_counters();
 DROP VIEW task_totals;

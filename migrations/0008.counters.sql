@@ -52,39 +52,29 @@ $$;
 CREATE TRIGGER lists_add_counters AFTER INSERT ON lists
     FOR EACH ROW WHEN (NEW.is_inbox) EXECUTE FUNCTION taskapi_add_counters();
 
--- One statement's change to the counters, `changes` (user, status, priority, n), applied without
--- waiting: the counter rows free now are locked, get the change and the committed deltas of
--- their key; the rest of the change goes to the deltas.
-CREATE FUNCTION taskapi_apply_counts(changes jsonb) RETURNS void LANGUAGE sql AS $$
-    WITH change AS (
-        SELECT c.user_id, c.completed, c.priority, c.n
-        FROM jsonb_to_recordset(changes) AS c (user_id text, completed boolean, priority text, n bigint)
-    ), free AS (
-        SELECT t.user_id, t.completed, t.priority
-        FROM task_counts AS t JOIN change AS c USING (user_id, completed, priority)
-        ORDER BY t.user_id, t.completed, t.priority
-        FOR NO KEY UPDATE OF t SKIP LOCKED
-    ), folded AS (
-        -- committed deltas of the keys held: no one else can fold these without the counter row
-        DELETE FROM task_count_deltas AS d USING free AS f
-        WHERE d.user_id = f.user_id AND d.completed = f.completed AND d.priority = f.priority
-        RETURNING d.user_id, d.completed, d.priority, d.n
-    ), applied AS (
-        UPDATE task_counts AS t
-        SET n = t.n + c.n + coalesce((
-            SELECT sum(d.n) FROM folded AS d
-            WHERE (d.user_id, d.completed, d.priority) = (t.user_id, t.completed, t.priority)
-        ), 0)
-        FROM change AS c JOIN free AS f USING (user_id, completed, priority)
-        WHERE (t.user_id, t.completed, t.priority) = (c.user_id, c.completed, c.priority)
-        RETURNING t.user_id, t.completed, t.priority
-    )
-    INSERT INTO task_count_deltas (user_id, completed, priority, n)
-    SELECT c.user_id, c.completed, c.priority, c.n FROM change AS c
-    WHERE NOT EXISTS (
-        SELECT 1 FROM applied AS a
-        WHERE (a.user_id, a.completed, a.priority) = (c.user_id, c.completed, c.priority)
-    );
+-- One change to a counter, made without waiting: a counter row free now is locked and gets the
+-- change plus the committed deltas of its key (folded in); a counter row another transaction
+-- holds is left alone, and the change goes to the deltas. (PL/pgSQL: its statements' plans are
+-- cached per session.)
+CREATE FUNCTION taskapi_count(who text, done boolean, rank text, change bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM FROM task_counts
+    WHERE user_id = who AND completed = done AND priority = rank
+    FOR NO KEY UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        -- only the holder of a key's counter row folds its deltas: none is locked by another
+        WITH folded AS (
+            DELETE FROM task_count_deltas
+            WHERE user_id = who AND completed = done AND priority = rank
+            RETURNING n
+        )
+        UPDATE task_counts SET n = n + change + coalesce((SELECT sum(n) FROM folded), 0)
+        WHERE user_id = who AND completed = done AND priority = rank;
+    ELSE
+        INSERT INTO task_count_deltas (user_id, completed, priority, n) VALUES (who, done, rank, change);
+    END IF;
+END
 $$;
 
 -- (Each branch names only the transition tables its event has.)
@@ -94,31 +84,26 @@ BEGIN
         UPDATE task_counts SET n = 0 WHERE n <> 0;
         DELETE FROM task_count_deltas;
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM taskapi_apply_counts((
-            SELECT jsonb_agg(c) FROM (
-                SELECT user_id, completed, priority, count(*) AS n FROM new_rows
-                GROUP BY user_id, completed, priority
-            ) AS c
-        ));
+        PERFORM taskapi_count(user_id, completed, priority, n) FROM (
+            SELECT user_id, completed, priority, count(*) AS n FROM new_rows
+            GROUP BY user_id, completed, priority ORDER BY user_id, completed, priority
+        ) AS c;
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM taskapi_apply_counts((
-            SELECT jsonb_agg(c) FROM (
-                SELECT user_id, completed, priority, -count(*) AS n FROM old_rows
-                GROUP BY user_id, completed, priority
-            ) AS c
-        ));
+        PERFORM taskapi_count(user_id, completed, priority, n) FROM (
+            SELECT user_id, completed, priority, -count(*) AS n FROM old_rows
+            GROUP BY user_id, completed, priority ORDER BY user_id, completed, priority
+        ) AS c;
     ELSE
-        PERFORM taskapi_apply_counts((
-            SELECT jsonb_agg(c) FROM (
-                SELECT user_id, completed, priority, sum(delta) AS n
-                FROM (
-                    SELECT user_id, completed, priority, 1 AS delta FROM new_rows
-                    UNION ALL
-                    SELECT user_id, completed, priority, -1 FROM old_rows
-                ) AS changes
-                GROUP BY user_id, completed, priority HAVING sum(delta) <> 0
-            ) AS c
-        ));
+        PERFORM taskapi_count(user_id, completed, priority, n) FROM (
+            SELECT user_id, completed, priority, sum(delta) AS n
+            FROM (
+                SELECT user_id, completed, priority, 1 AS delta FROM new_rows
+                UNION ALL
+                SELECT user_id, completed, priority, -1 FROM old_rows
+            ) AS changes
+            GROUP BY user_id, completed, priority HAVING sum(delta) <> 0
+            ORDER BY user_id, completed, priority
+        ) AS c;
     END IF;
     RETURN NULL;
 END
