@@ -132,6 +132,7 @@ class TaskStore:
         with self._db.connection() as conn:
             rows = conn.execute(page_sql, params, prepare=prepare).fetchall()
             count = rows[0] if rows else conn.execute(count_sql, params, prepare=prepare).fetchone()
+        assert count is not None
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
     def update(
