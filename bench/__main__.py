@@ -240,10 +240,13 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+SERVER: dict[str, str] = {}  # WEB_CONCURRENCY / WEB_THREADS when --workers / --threads are given
+
+
 @contextmanager
 def gunicorn(app: str, url: str) -> Iterator[Gunicorn]:
     """gunicorn as in production (INFO logs to a file kept for a post-mortem)."""
-    env = {"DATABASE_URL": url, "JWT_SECRET": SECRET, "LOG_LEVEL": "INFO"}
+    env = {"DATABASE_URL": url, "JWT_SECRET": SECRET, "LOG_LEVEL": "INFO", **SERVER}
     with tempfile.NamedTemporaryFile(
         prefix="taskapi-bench-gunicorn-", suffix=".log", delete=False
     ) as logfile:
@@ -300,12 +303,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-ceilings", action="store_true", help="skip pgbench and the hello-world")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--workers", type=int, help="gunicorn processes (WEB_CONCURRENCY; default 2)")
+    parser.add_argument(
+        "--threads", type=int, help="threads per process (WEB_THREADS; default 4; 1: the sync worker)"
+    )
     parser.add_argument(
         "--profile",
         metavar="DIR",
         help="py-spy one live worker during each scenario's first run; collapsed stacks to DIR",
     )
     args = parser.parse_args(argv)
+    for name, value in (("WEB_CONCURRENCY", args.workers), ("WEB_THREADS", args.threads)):
+        if value is not None:
+            SERVER[name] = str(value)  # the hello-world runs with the same settings
     connections = [int(c) for c in args.connections.split(",")]
     scenarios = args.scenarios.split(",")
     pgbench_path = str(find_bindir() / "pgbench")
