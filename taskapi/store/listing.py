@@ -37,15 +37,17 @@ _COLUMN_KEYS: dict[str, sql.Composable] = {
     "position": sql.SQL("position"),
 }
 SORT_KEYS = (*_COLUMN_KEYS, "relevance")  # relevance: the search's own (taskapi.store.search)
-# What a page returns: every column of tasks but the ones only the database reads (sync stamps,
-# lower-cased tags, the search document). The search document alone is ~1 KB a task, and
-# turning it into text for a page of 51 halved the default listing's database throughput.
-INTERNAL_COLUMNS = ("tags_lower", "change_xid", "change_seq", "search_terms")
+# What a page returns: the columns a task shows to clients, no more. The rest only the database
+# or the write path reads (sync stamps, lower-cased tags, the ~1 KB search document, the series'
+# bookkeeping): loading them into Python for 51 rows cost more than the rest of the page.
+INTERNAL_COLUMNS = (
+    "tags_lower", "change_xid", "change_seq", "search_terms",
+    "priority_rank", "series_start", "occurrence", "previous_id", "next_id",
+)  # fmt: skip
 PAGE_COLUMNS = (
-    "user_id", "id", "title", "description", "completed", "completed_at", "priority", "priority_rank",
+    "user_id", "id", "title", "description", "completed", "completed_at", "priority",
     "tags", "due_date", "reminder_at", "timezone", "recurrence_rule", "recurrence_anchor",
-    "series_start", "occurrence", "previous_id", "next_id", "list_id", "parent_id", "position", "version",
-    "created_at", "updated_at",
+    "list_id", "parent_id", "position", "version", "created_at", "updated_at",
 )  # fmt: skip
 # the type a cursor's key must have for each sort (checked before it reaches SQL)
 SORT_KEY_TYPES: dict[str, type] = {
