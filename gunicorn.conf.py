@@ -11,6 +11,7 @@ connections, which must fit its connection budget (e.g. Neon's max_connections f
 size, less what migrations and consoles need).
 """
 
+import gc
 import os
 import shutil
 import tempfile
@@ -96,11 +97,16 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    """Open this worker's pool and start its readiness pings now that it runs in its own process."""
+    """Open this worker's pool and start its readiness pings now that it runs in its own process;
+    then leave the app's own objects (routes, schemas, the OpenAPI document: they live as long as
+    the worker) out of the garbage collector's full passes, which then walk only what requests
+    left behind."""
     app = worker.wsgi
     if hasattr(app, "db"):
         app.db.open()
         app.monitor.start()
+    gc.collect()
+    gc.freeze()
 
 
 def worker_exit(server, worker):
