@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from taskapi.db import migrations
 from taskapi.devtools.gunicorn import Gunicorn
 from taskapi.devtools.gunicorn import gunicorn as serve
 from taskapi.devtools.localdb import LocalCluster, find_bindir
+from taskapi.devtools.pgbouncer import pgbouncer
 from taskapi.devtools.seed import seed
 from taskapi.store import ListFilter, Sort, listing
 
@@ -303,6 +304,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-ceilings", action="store_true", help="skip pgbench and the hello-world")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="the API reaches PostgreSQL through PgBouncer, transaction mode (DB_PREPARED_STATEMENTS=false)",
+    )
     parser.add_argument("--workers", type=int, help="gunicorn processes (WEB_CONCURRENCY; default 2)")
     parser.add_argument(
         "--threads", type=int, help="threads per process (WEB_THREADS; default 4; 1: the sync worker)"
@@ -354,7 +360,14 @@ def main(argv: list[str] | None = None) -> None:
             def save() -> None:  # after every run: a late failure keeps what was measured
                 Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 
-            with gunicorn("taskapi.app:app", url) as api:
+            with ExitStack() as pooled:
+                api_url = url
+                if args.pgbouncer:  # as behind a managed pooler; pgbench keeps the direct line
+                    bouncer = pooled.enter_context(pgbouncer(url, pool_mode="transaction", pool_size=20))
+                    api_url = bouncer.route(url)
+                    SERVER["DB_PREPARED_STATEMENTS"] = "false"
+                    log(f"the API through PgBouncer at {api_url}")
+                api = pooled.enter_context(gunicorn("taskapi.app:app", api_url))
                 server, base = api.process, api.base_url
                 results["startup_seconds"] = round(api.startup_seconds, 3)
                 log(f"gunicorn answered /health {api.startup_seconds:.2f} s after start")

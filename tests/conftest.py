@@ -12,9 +12,9 @@ import pytest
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
 from taskapi.db import migrations
+from taskapi.devtools.pgbouncer import pgbouncer
 from tests.api import TEST_SECRET, Api
 from tests.live import migrated_database
-from tests.pgbouncer import pgbouncer
 from tests.postgres import Database, throwaway_database
 from tests.webhooks import hook_app
 
