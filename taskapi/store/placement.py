@@ -3,7 +3,7 @@ with the lists concerned locked first, and the rules only the database can check
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -62,6 +62,39 @@ class Place:
     list_changed: bool = False
 
 
+class NewTasks:
+    """New tasks placed in one transaction and stored together (`store`, one statement for the
+    rows pending) when the last is placed, or earlier when placing one needs them in the table.
+    Remembers what the transaction holds already: the Inbox, the lists it locked, and the last
+    task of each sibling group it appended to, so the next append there reads nothing."""
+
+    def __init__(self, store: Callable[[list[Row]], list[Row]]) -> None:
+        self._store = store
+        self.pending: list[Row] = []
+        self.stored: list[Row] = []
+        self.inbox: Row | None = None
+        self.locked: set[UUID] = set()
+        self._last: dict[tuple[UUID, UUID | None], Sibling] = {}
+
+    def add(self, task: Row, appended: bool) -> None:
+        """`task` (placed) to store; `appended`: it went after the last of its group."""
+        group = (task["list_id"], task["parent_id"])
+        if appended:
+            self._last[group] = Sibling(task["id"], task["position"])
+        else:
+            self._last.pop(group, None)  # its group's last is known again only from the table
+        self.pending.append(task)
+
+    def last(self, list_id: UUID, parent_id: UUID | None) -> Sibling | None:
+        """The last of the group if this transaction appended to it and nothing since says otherwise."""
+        return self._last.get((list_id, parent_id))
+
+    def flush(self) -> None:
+        if self.pending:
+            pending, self.pending = self.pending, []
+            self.stored.extend(self._store(pending))
+
+
 class Placer:
     def __init__(self, queries: Mapping[str, bytes]) -> None:
         self._q = {
@@ -88,6 +121,24 @@ class Placer:
                 return row
         raise RuntimeError("the Inbox upsert found no Inbox")
 
+    def _inbox(self, conn: Conn, user_id: str, new: NewTasks | None) -> Row:
+        if new is None:
+            return self.inbox(conn, user_id)
+        if new.inbox is None:
+            new.inbox = self.inbox(conn, user_id)
+        return new.inbox
+
+    def _lock_new(
+        self, conn: Conn, user_id: str, wanted: set[UUID], target: UUID, new: NewTasks | None
+    ) -> bool:
+        """Lock `wanted` (unless `new`'s transaction holds them already); whether `target` exists."""
+        if new is not None and wanted <= new.locked:
+            return True  # locked (so there, and staying) by an earlier task of the run
+        locked = self.lock_lists(conn, user_id, wanted)
+        if new is not None:
+            new.locked |= locked.keys()
+        return target in locked
+
     def lock_lists(self, conn: Conn, user_id: str, ids: Iterable[UUID]) -> dict[UUID, Row]:
         rows = conn.execute(self._q["lists/lock"], {"user_id": user_id, "ids": sorted(set(ids))}).fetchall()
         return {row["id"]: row for row in rows}
@@ -100,10 +151,12 @@ class Placer:
         merged: Row,
         fields: Mapping[str, Any],
         held: set[UUID] | None = None,
+        new: NewTasks | None = None,
     ) -> Place:
         """Resolve and check where `merged` (the task `current` after this write; None: a new task
-        with `merged["id"]`) goes. Locks the lists concerned, in id order, before reading tasks;
-        with `held` (lists this transaction locked already) raises NeedLocks for any other."""
+        with `merged["id"]`, one of `new` when given) goes. Locks the lists concerned, in id order,
+        before reading tasks; with `held` (lists this transaction locked already) raises NeedLocks
+        for any other."""
         parent_id, list_id = merged["parent_id"], merged["list_id"]
         if parent_id is not None:
             parent = self._task(conn, user_id, parent_id)
@@ -111,21 +164,21 @@ class Placer:
                 raise Invalid({"parent_id": [MESSAGES["parent_id"]]})
             target = parent["list_id"] if list_id is None else list_id
         else:
-            target = self.inbox(conn, user_id)["id"] if list_id is None else list_id
+            target = self._inbox(conn, user_id, new)["id"] if list_id is None else list_id
         if current is not None and _stays(current, merged, target):
             # nothing the lists' order, counts or trees depend on changes: no list lock needed
             return Place(target, parent_id, current["position"])
         wanted = {target, *([current["list_id"]] if current else [])}
         if held is not None and not wanted <= held:
             raise NeedLocks(wanted - held)
-        if held is None and target not in self.lock_lists(conn, user_id, wanted):
+        if held is None and not self._lock_new(conn, user_id, wanted, target, new):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})
         if held is not None and target not in self.lock_lists(conn, user_id, [target]):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})  # held: re-reads it, waits for nothing
         chain = self._ancestors(conn, user_id, parent_id, target) if parent_id is not None else []
         subtree = self._descendants(conn, user_id, current["id"]) if current else []
         self._check_tree(current, merged, chain, subtree)
-        position = self._position(conn, user_id, current, merged, fields, target)
+        position = self._position(conn, user_id, current, merged, fields, target, new)
         return Place(
             target,
             parent_id,
@@ -198,10 +251,20 @@ class Placer:
         merged: Row,
         fields: Mapping[str, Any],
         target: UUID,
+        new: NewTasks | None = None,
     ) -> Placement:
         """A client's position as given; else directly after `after` (a move), or after the last
         sibling (a create or PUT without one, a PATCH into another group without one)."""
         position, parent_id, task_id = merged["position"], merged["parent_id"], merged["id"]
+        regrouped = current is None or (current["list_id"], current["parent_id"]) != (target, parent_id)
+        appends = not isinstance(position, MoveAfter) and (
+            position is None or ("position" not in fields and regrouped)
+        )
+        if new is not None and appends:
+            last = new.last(target, parent_id)
+            if last is not None and last.position <= INT_MAX - GAP:
+                return Placement(last.position + GAP, {})
+            new.flush()  # what follows reads the group from the table: the run's tasks go there first
         following = self._following(conn, user_id, target, parent_id, task_id)
         if isinstance(position, MoveAfter):
             if position.id is None:
@@ -214,8 +277,7 @@ class Placer:
             ):
                 raise Invalid({"after": [MESSAGES["after"]]})
             return place_after(Sibling(after["id"], after["position"]), following)
-        regrouped = current is None or (current["list_id"], current["parent_id"]) != (target, parent_id)
-        if position is None or ("position" not in fields and regrouped):
+        if appends:
             params = {"user_id": user_id, "list_id": target, "parent_id": parent_id, "exclude_id": task_id}
             last = conn.execute(self._q["tasks/last_sibling"], params).fetchone()
             if last is None:
