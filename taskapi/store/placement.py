@@ -261,9 +261,9 @@ class Placer:
             position is None or ("position" not in fields and regrouped)
         )
         if new is not None and appends:
-            last = new.last(target, parent_id)
-            if last is not None and last.position <= INT_MAX - GAP:
-                return Placement(last.position + GAP, {})
+            known = new.last(target, parent_id)
+            if known is not None and known.position <= INT_MAX - GAP:
+                return Placement(known.position + GAP, {})
             new.flush()  # what follows reads the group from the table: the run's tasks go there first
         following = self._following(conn, user_id, target, parent_id, task_id)
         if isinstance(position, MoveAfter):
