@@ -4,9 +4,9 @@ app answers them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import falcon
 import falcon.testing
@@ -15,6 +15,8 @@ import orjson
 from taskapi.http.errors import is_refusal, render_error
 
 Responder = Callable[..., None]
+T = TypeVar("T")
+R = TypeVar("R")
 # names as the API sends them (Falcon keeps response headers in lower case)
 _HEADER_NAMES = {"etag": "ETag", "www-authenticate": "WWW-Authenticate"}
 
@@ -59,6 +61,32 @@ def run(responder: Responder, call: Call, outer: falcon.Request) -> Answer:
         render_error(req, resp, exc)
         return _answer(resp, exc)
     return _answer(resp, None)
+
+
+def run_all(
+    check: Callable[[falcon.Request], T],
+    write: Callable[[str, list[T]], Sequence[R]],
+    send: Callable[[falcon.Response, R], None],
+    calls: Sequence[Call],
+    outer: falcon.Request,
+) -> list[Answer] | None:
+    """`calls` to one route as one write: each request `check`ed (what its responder reads from
+    it), all of them written by one `write` (for the user of `outer`), each answered by `send`, as
+    its responder answers. None when one is refused: `write` then wrote nothing, and each call
+    must `run` alone for its own answer. The server's own failure is raised, as by `run`."""
+    try:
+        values = [check(_request(call, outer)) for call in calls]
+        written = write(outer.context.user_id, values)
+    except Exception as exc:
+        if not is_refusal(exc):
+            raise
+        return None
+    answers = []
+    for item in written:
+        resp = falcon.Response()
+        send(resp, item)
+        answers.append(_answer(resp, None))
+    return answers
 
 
 def refuse(call: Call, outer: falcon.Request, error: Exception) -> Answer:
