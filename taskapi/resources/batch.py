@@ -157,33 +157,33 @@ class Batch:
     def _once(self, req: falcon.Request, resp: falcon.Response) -> None:
         operations = self._parse(load(BATCH_INPUT, read_json_object(req))["operations"])
         with self.db.joined_transaction():  # the Idempotency-Key's, when the request has one
-            results = self._run(req, operations)
+            results = self._run(subrequest.Outer(req, resp), operations)
         resp.cache_control = ["private", "no-cache"]
         send_json(resp, {"results": results})
 
-    def _run(self, req: falcon.Request, operations: list[Operation]) -> list[dict[str, Any]]:
+    def _run(self, outer: subrequest.Outer, operations: list[Operation]) -> list[dict[str, Any]]:
         """Every operation in order; the first failure raises (and so rolls the batch back)."""
         ids: dict[str, str] = {}
         results = []
         for group in grouped(operations):
-            answered = self._create_all(req, group, ids) if len(group) > 1 else None
+            answered = self._create_all(outer, group, ids) if len(group) > 1 else None
             for index, op in enumerate(group):
-                call, answer = answered[index] if answered else self._one(req, op, ids)
+                call, answer = answered[index] if answered else self._one(outer, op, ids)
                 if answer.error is not None:
                     raise BatchFailed(op.index, answer)
                 if op.ref is not None:
-                    ids[op.ref] = self._created_id(op, call, answer, req)
+                    ids[op.ref] = self._created_id(op, call, answer, outer)
                 results.append(answer.as_json())
         return results
 
     def _one(
-        self, req: falcon.Request, op: Operation, ids: dict[str, str]
+        self, outer: subrequest.Outer, op: Operation, ids: dict[str, str]
     ) -> tuple[subrequest.Call, subrequest.Answer]:
         resource, call = self._call(op, ids)
-        return call, subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, req)
+        return call, subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, outer)
 
     def _create_all(
-        self, req: falcon.Request, creates: list[Operation], ids: dict[str, str]
+        self, outer: subrequest.Outer, creates: list[Operation], ids: dict[str, str]
     ) -> list[tuple[subrequest.Call, subrequest.Answer]] | None:
         """A run of creates as the route's own halves around one store call (one INSERT), or None
         when one is refused (then nothing of the run was written, and the run goes one by one so
@@ -192,7 +192,7 @@ class Batch:
         resource = calls[0][0]
         assert isinstance(resource, TaskCollection)
         answers = subrequest.run_all(
-            resource.new_task, resource.store.create_many, resource.send_created, [c for _, c in calls], req
+            resource.new_task, resource.store.create_many, resource.send_created, [c for _, c in calls], outer
         )
         return None if answers is None else [(call, a) for (_, call), a in zip(calls, answers, strict=True)]
 
@@ -215,14 +215,14 @@ class Batch:
 
     @staticmethod
     def _created_id(
-        op: Operation, call: subrequest.Call, answer: subrequest.Answer, req: falcon.Request
+        op: Operation, call: subrequest.Call, answer: subrequest.Answer, outer: subrequest.Outer
     ) -> str:
         location = answer.headers.get("Location")
         if location is None:
             error = Invalid(
                 {"ref": ["Only an operation that creates (answers with a Location) names an id."]}
             )
-            raise BatchFailed(op.index, subrequest.refuse(call, req, error))
+            raise BatchFailed(op.index, subrequest.refuse(call, outer, error))
         return location.rstrip("/").rsplit("/", 1)[-1]
 
     def _parse(self, raw: list[dict[str, Any]]) -> list[Operation]:
