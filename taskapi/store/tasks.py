@@ -23,7 +23,8 @@ from taskapi.store.errors import (
     constraints_as_invalid,
 )
 from taskapi.store.listing import After, ListFilter, Sort
-from taskapi.store.placement import NeedLocks, NewTasks, Place, Placer
+from taskapi.store.newtasks import NewTasks
+from taskapi.store.placement import NeedLocks, Place, Placer
 
 Row = dict[str, Any]
 Change = Callable[[Row], Mapping[str, Any]]
