@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
+from psycopg.types.json import Jsonb
 from uuid_utils.compat import uuid7
 
 from taskapi.db import Database
@@ -21,6 +23,7 @@ from taskapi.store.errors import (
     constraints_as_invalid,
 )
 from taskapi.store.listing import After, ListFilter, Sort
+from taskapi.store.newtasks import NewTasks
 from taskapi.store.placement import NeedLocks, Place, Placer
 
 Row = dict[str, Any]
@@ -50,13 +53,6 @@ class ListPage:
     has_more: bool
 
 
-def _created(row: Row | None, max_tasks: int) -> Row:
-    """The INSERT's row; none when the user already keeps `max_tasks` tasks."""
-    if row is None:
-        raise TaskLimitReached(max_tasks)
-    return row
-
-
 class TaskStore:
     def __init__(self, db: Database, queries: Mapping[str, bytes], *, max_tasks: int) -> None:
         self._db = db
@@ -74,21 +70,33 @@ class TaskStore:
         self._copy_subtree = queries["tasks/copy_subtree"]
 
     def create(self, user_id: str, fields: Mapping[str, Any]) -> Row:
-        """A new task from its writable fields, checked as a whole first, then placed (its list,
-        parent and position) in the writing transaction."""
-        rules.check_task(fields)
-        merged = {**fields, "id": uuid7()}
-        # pipelined: BEGIN travels with the first statement, and the INSERT with the COMMIT
-        # (three round trips for a create into a list's end, not six)
-        with self._db.connection() as conn, constraints_as_invalid(), conn.pipeline():
-            with conn.transaction():
-                place = self._placer.place(conn, user_id, None, merged, fields)
-                params = {**merged, **_placed(place), "user_id": user_id, "max_tasks": self._max_tasks}
-                created = conn.execute(self._create, params)
-                if place.moved:  # siblings make room only for a task really created
-                    row = _created(created.fetchone(), self._max_tasks)
-                    self._placer.apply(conn, user_id, place)
-            return row if place.moved else _created(created.fetchone(), self._max_tasks)
+        """A new task from its writable fields: `create_many` of one."""
+        return self.create_many(user_id, [fields])[0]
+
+    def create_many(self, user_id: str, many: Sequence[Mapping[str, Any]]) -> list[Row]:
+        """New tasks from their writable fields, in order, in one transaction: each checked as a
+        whole first, then placed (its list, parent and position) in the writing transaction as if
+        the ones before it were stored already, and all stored by one INSERT (more only when
+        placing one needs the earlier ones in the table, e.g. in a group packed to the end)."""
+        for fields in many:
+            rules.check_task(fields)
+        with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
+            new = NewTasks(lambda rows: self._insert(conn, user_id, rows))
+            for fields in many:
+                merged = {**fields, "id": uuid7()}
+                place = self._placer.place(conn, user_id, None, merged, fields, new=new)
+                self._placer.apply(conn, user_id, place)
+                new.add({**merged, **_placed(place)}, appended=merged["position"] is None)
+            new.flush()
+        return new.stored
+
+    def _insert(self, conn: psycopg.Connection[Row], user_id: str, rows: list[Row]) -> list[Row]:
+        tasks = [{**row, "n": n} for n, row in enumerate(rows, 1)]
+        params = {"user_id": user_id, "tasks": Jsonb(tasks, dumps=orjson.dumps), "max_tasks": self._max_tasks}
+        stored = {row["id"]: row for row in conn.execute(self._create, params).fetchall()}
+        if len(stored) < len(rows):
+            raise TaskLimitReached(self._max_tasks)
+        return [stored[row["id"]] for row in rows]
 
     def get(self, user_id: str, task_id: UUID) -> Row:
         with self._db.connection() as conn:
