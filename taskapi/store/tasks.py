@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -53,6 +54,10 @@ class ListPage:
     has_more: bool
 
 
+def _utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
 class TaskStore:
     def __init__(self, db: Database, queries: Mapping[str, bytes], *, max_tasks: int) -> None:
         self._db = db
@@ -91,7 +96,8 @@ class TaskStore:
         return new.stored
 
     def _insert(self, conn: psycopg.Connection[Row], user_id: str, rows: list[Row]) -> list[Row]:
-        tasks = [{**row, "n": n} for n, row in enumerate(rows, 1)]
+        # datetimes in UTC: PostgreSQL reads no offset beyond 15:59 (a due date sent at -23:59 is valid)
+        tasks = [{**{k: _utc(v) for k, v in row.items()}, "n": n} for n, row in enumerate(rows, 1)]
         params = {"user_id": user_id, "tasks": Jsonb(tasks, dumps=orjson.dumps), "max_tasks": self._max_tasks}
         stored = {row["id"]: row for row in conn.execute(self._create, params).fetchall()}
         if len(stored) < len(rows):
