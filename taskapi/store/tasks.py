@@ -13,7 +13,7 @@ from uuid_utils.compat import uuid7
 from taskapi.db import Database
 from taskapi.domain import recurrence, rules
 from taskapi.domain.errors import Invalid
-from taskapi.store import listing
+from taskapi.store import listing, ranked
 from taskapi.store.errors import (
     TaskLimitReached,
     TaskNotFound,
@@ -112,11 +112,25 @@ class TaskStore:
         params = listing.parameters(user_id, filters, limit=limit + 1, offset=offset, after=after)
         page_sql = listing.page_query(filters, sort, keyset=after is not None)
         prepare = False if listing.plan_depends_on_values(filters) else None
+        if ranked.applies(filters, sort, keyset=after is not None):
+            return self._ranked(user_id, filters, params, limit)
         with self._db.connection() as conn, conn.pipeline():
             page = conn.execute(page_sql, params, prepare=prepare)
             total = conn.execute(listing.count_query(filters, sort), params, prepare=prepare)
             rows, count = page.fetchall(), total.fetchone()
         assert count is not None
+        return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
+
+    def _ranked(self, user_id: str, filters: ListFilter, params: dict, limit: int) -> ListPage:
+        """A search page best first: the total first, which sizes the ranking (taskapi.store.ranked)."""
+        everything = ListFilter()
+        with self._db.connection() as conn:
+            with conn.pipeline():
+                total = conn.execute(listing.count_query(filters, ranked.BEST), params, prepare=False)
+                tasks = conn.execute(listing.count_query(everything, ranked.BEST), {"user_id": user_id})
+                count, owned = total.fetchone(), tasks.fetchone()
+            assert count is not None and owned is not None
+            rows = ranked.page(conn, filters, params, count["total"], owned["total"])
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
     def update(
