@@ -22,7 +22,8 @@ TASKS = 3_000
 BEST = Sort("relevance", descending=True)
 LIMIT = 5  # a small page, so that common words of a few thousand tasks take the window
 # common words and prefixes, a typo of one (found only through typo keys), a phrase, two words,
-# an exclusion, an alternative, and rare words (ranked the plain way)
+# an exclusion, an alternative, only an exclusion (all rank 0), and a rare word (ranked the
+# plain way)
 SEARCHES = (
     "receipt",
     "call",
@@ -34,6 +35,7 @@ SEARCHES = (
     "buy mil",
     "gro -milk",
     "call or email",
+    "-milk",
     "zither",
 )
 
@@ -89,7 +91,7 @@ def test_common_words_take_the_window_and_rare_ones_the_plain_ranking(
         return ranked.window(total["total"], TASKS, LIMIT + 1)
 
     windows = {q: window(q) for q in SEARCHES}
-    assert all(windows[q] is not None for q in ("receipt", "call", "the", "c", "grocreies")), windows
+    assert all(windows[q] is not None for q in ("receipt", "call", "the", "c", "grocreies", "-milk")), windows
     assert windows["zither"] is None
 
 
