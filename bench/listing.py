@@ -135,7 +135,7 @@ def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]
 def statements(database_url: str, case: Case, params: dict[str, Any]) -> list[tuple[sql.Composed, dict]]:
     """The statements the store sends for the case, each with its values: a page and its total,
     or for a best-first search the totals and what taskapi.store.ranked runs for them."""
-    if not ranked.applies(case.filters, case.sort, keyset=case.cursor):
+    if not ranked.applies(case.filters, case.sort):
         page = listing.page_query(case.filters, case.sort, keyset=case.cursor)
         return [(page, params), (listing.count_query(case.filters, case.sort), params)]
     owned = {"user_id": params["user_id"]}
@@ -145,7 +145,7 @@ def statements(database_url: str, case: Case, params: dict[str, Any]) -> list[tu
     ]
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         total, tasks = (conn.execute(query, values).fetchone()["total"] for query, values in sent)  # type: ignore[index]
-        ranked.page(conn, case.filters, params, total, tasks, sent=sent)
+        ranked.page(conn, case.filters, params, total, tasks, keyset=case.cursor, sent=sent)
     return sent
 
 

@@ -14,7 +14,7 @@ from taskapi.config import Config
 from taskapi.db import Database as Pool
 from taskapi.db import load_queries
 from taskapi.devtools import seed
-from taskapi.store import ListFilter, Sort, TaskStore, ranked
+from taskapi.store import After, ListFilter, Sort, TaskStore, ranked
 from taskapi.store import listing as shapes
 from tests.postgres import Database
 
@@ -78,6 +78,22 @@ def test_a_page_ranked_among_the_newest_tasks_is_the_page_of_every_match_ranked(
             params = shapes.parameters(user, filters, limit=LIMIT + 1, offset=offset, after=None)
             total = conn.execute(shapes.count_query(filters, BEST), params).fetchone()
             assert total is not None and page.total == total["total"]
+
+
+@pytest.mark.parametrize("q", ("call", "receipt", "grocreies", "-milk"))
+def test_cursor_pages_ranked_among_the_newest_tasks_are_the_cursor_pages_of_every_match_ranked(
+    conn: psycopg.Connection[Any], store: TaskStore, user: str, q: str
+) -> None:
+    filters, after = ListFilter(q=q), None
+    for _ in range(6):
+        page = store.list(user, filters, BEST, limit=LIMIT, after=after)
+        params = shapes.parameters(user, filters, limit=LIMIT + 1, offset=0, after=after)
+        query = shapes.page_query(filters, BEST, keyset=after is not None)
+        expected = [(r["id"], r["sort_key"]) for r in conn.execute(query, params, prepare=False)]
+
+        assert [(row["id"], row["sort_key"]) for row in page.rows] == expected[:LIMIT], after
+        assert page.has_more
+        after = After(page.rows[-1]["sort_key"], page.rows[-1]["id"])
 
 
 def test_common_words_take_the_window_and_rare_ones_the_plain_ranking(

@@ -13,8 +13,10 @@ order (ties: newest first) is found exactly from fewer rows:
    finds among all the user's tasks: few, unless the top tiers themselves are common, and
    then `level` is the top and this step is skipped.
 
-When W would reach the total (few matches: scoring them all is cheaper) or the window holds
-fewer than `depth` matches (they are not spread evenly), the page is ranked the plain way.
+A cursor page is the same with the cursor's condition on both statements (the argument holds
+for the tasks after the cursor). When W would reach the total (few matches: scoring them all
+is cheaper) or the window holds fewer than `depth` matches (they are not spread evenly, or a
+cursor is deep), the page is ranked the plain way.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ NEWEST = sql.SQL(
 BEST = Sort("relevance", descending=True)
 
 
-def applies(filters: ListFilter, sort: Sort, *, keyset: bool) -> bool:
-    """A first or offset page of a search, best first (a cursor page is ranked the plain way)."""
-    return filters.q is not None and sort == BEST and not keyset
+def applies(filters: ListFilter, sort: Sort) -> bool:
+    """A page of a search, best first (first, offset or cursor page)."""
+    return filters.q is not None and sort == BEST
 
 
 def window(total: int, tasks: int, depth: int) -> int | None:
@@ -57,10 +59,12 @@ def page(
     params: dict,
     total: int,
     tasks: int,
+    *,
+    keyset: bool,
     sent: list[tuple[sql.Composed, dict]] | None = None,
 ) -> list[Row]:
-    """The rows listing.page_query(filters, best first) returns for these params, exactly; each
-    statement run is added to `sent` when given (bench.listing runs them through pgbench)."""
+    """The rows listing.page_query(filters, best first, keyset) returns for these params, exactly;
+    each statement run is added to `sent` when given (bench.listing runs them through pgbench)."""
 
     def run(query: sql.Composed, values: dict) -> list[Row]:
         if sent is not None:
@@ -69,17 +73,17 @@ def page(
 
     depth = params["limit"] + params["offset"]
     size = window(total, tasks, depth)
-    plain = listing.page_query(filters, BEST, keyset=False)
+    plain = listing.page_query(filters, BEST, keyset=keyset)
     if size is None:
         return run(plain, params)
     ranked = {**params, "window": size, "limit": depth, "offset": 0}
-    newest = run(listing.page_query(filters, BEST, keyset=False, source=NEWEST), ranked)
+    newest = run(listing.page_query(filters, BEST, keyset=keyset, source=NEWEST), ranked)
     if len(newest) < depth:  # matches are not spread evenly: rank them all
         return run(plain, params)
     level = int(newest[-1]["sort_key"])
     if level < search.TOP:
         above = search.at_least(parse(filters.q or ""), level + 1)
-        better = run(listing.page_query(filters, BEST, keyset=False, extra=above), ranked)
+        better = run(listing.page_query(filters, BEST, keyset=keyset, extra=above), ranked)
         merged = {row["id"]: row for row in [*newest, *better]}.values()
         newest = sorted(merged, key=lambda row: (row["sort_key"], row["id"]), reverse=True)[:depth]
     return newest[params["offset"] :]

@@ -110,10 +110,10 @@ class TaskStore:
         """A page of the user's tasks in `sort` order (after `after` when given) and the exact
         number of tasks the filters keep: two statements in one pipeline, one round trip."""
         params = listing.parameters(user_id, filters, limit=limit + 1, offset=offset, after=after)
+        if ranked.applies(filters, sort):
+            return self._ranked(user_id, filters, params, limit, keyset=after is not None)
         page_sql = listing.page_query(filters, sort, keyset=after is not None)
         prepare = False if listing.plan_depends_on_values(filters) else None
-        if ranked.applies(filters, sort, keyset=after is not None):
-            return self._ranked(user_id, filters, params, limit)
         with self._db.connection() as conn, conn.pipeline():
             page = conn.execute(page_sql, params, prepare=prepare)
             total = conn.execute(listing.count_query(filters, sort), params, prepare=prepare)
@@ -121,7 +121,9 @@ class TaskStore:
         assert count is not None
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
-    def _ranked(self, user_id: str, filters: ListFilter, params: dict, limit: int) -> ListPage:
+    def _ranked(
+        self, user_id: str, filters: ListFilter, params: dict, limit: int, *, keyset: bool
+    ) -> ListPage:
         """A search page best first: the total first, which sizes the ranking (taskapi.store.ranked)."""
         everything = ListFilter()
         with self._db.connection() as conn:
@@ -130,7 +132,7 @@ class TaskStore:
                 tasks = conn.execute(listing.count_query(everything, ranked.BEST), {"user_id": user_id})
                 count, owned = total.fetchone(), tasks.fetchone()
             assert count is not None and owned is not None
-            rows = ranked.page(conn, filters, params, count["total"], owned["total"])
+            rows = ranked.page(conn, filters, params, count["total"], owned["total"], keyset=keyset)
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
     def update(
