@@ -2,16 +2,17 @@
 
 A common word finds thousands of a heavy user's tasks, and ranking them all (relevance tests on
 each, then a sort) was most of a search's cost. A page of the `depth` best matches in relevance
-order (ties: newest first) is found exactly from fewer rows:
+order (ties: the higher id first; ids are UUIDv7, so the newest) is found exactly from fewer
+rows:
 
-1. the `depth` best matches among the user's newest W tasks (W sized from the exact total so
-   that, if matches are spread evenly, they hold about WINDOW_MARGIN x depth matches);
+1. the `depth` best matches among the user's W newest tasks (highest ids), W sized from the
+   exact total so that, if matches are spread evenly, they hold WINDOW_MARGIN x depth of them;
 2. let `level` be the relevance of the last of them. A task outside the window with relevance
-   `level` or less is older than all `depth` rows found, each of which is at least as relevant:
-   it cannot be in the page. So the page is the best `depth` of those rows and of the tasks
-   with relevance above `level` (none when `level` is the top one), which the search index
-   finds among all the user's tasks: few, unless the top tiers themselves are common, and
-   then `level` is the top and this step is skipped.
+   `level` or less has a lower id than all `depth` rows found, each at least as relevant: it
+   cannot be in the page. So the page is the best `depth` of those rows and of the tasks with
+   relevance above `level` (none when `level` is the top one), which the search index finds
+   among all the user's tasks: few, unless the top tiers themselves are common, and then
+   `level` is the top and this step is skipped.
 
 A cursor page is the same with the cursor's condition on both statements (the argument holds
 for the tasks after the cursor). When W would reach the total (few matches: scoring them all
