@@ -31,6 +31,8 @@ run: system venv ## serve the API; without DATABASE_URL, on a local cluster in .
 test: system devenv ## run the test suite against a real PostgreSQL (and real nginx, HAProxy, PgBouncer)
 	@scripts/system-packages test
 	$(VENV)/bin/python -m pytest -q
+	@echo "make test: once more, every test whose app can sit behind a pooler, through PgBouncer (transaction mode)"
+	$(VENV)/bin/python -m pytest -q --via-pgbouncer -m pooled
 
 lint: devenv ## ruff (lint and format check) and mypy; any finding fails
 	$(VENV)/bin/ruff check .

@@ -11,10 +11,13 @@ connections, which must fit its connection budget (e.g. Neon's max_connections f
 size, less what migrations and consoles need).
 """
 
+import gc
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from gunicorn.glogging import Logger
 
 from taskapi import drain
 from taskapi.config import load_config_or_exit
@@ -37,10 +40,11 @@ keepalive = 5
 # the longest request line gunicorn allows (default 4094): a 500-character search in a non-Latin
 # script is 3000-6000 bytes once percent-encoded; longer lines get gunicorn's 414
 limit_request_line = 8190
-# recycle workers now and then (a slow leak cannot grow forever); jitter keeps them from all
-# restarting at once
-max_requests = 10_000
-max_requests_jitter = 1_000
+# no recycling unless WEB_MAX_REQUESTS asks for it: at 1,000 requests/s a replacement every few
+# seconds was the worst of the tail latency (the worker rebuilds its app and pool while its
+# keep-alive connections are closed); a worker's memory stays flat over a long mix (bench/README.md)
+max_requests = _config.max_requests
+max_requests_jitter = _config.max_requests // 10
 _SHM = "/dev/shm"  # noqa: S108 - gunicorn's own heartbeat files, created with mkstemp
 if Path(_SHM).is_dir():
     worker_tmp_dir = _SHM  # the heartbeat file on tmpfs: a slow container disk cannot stall it
@@ -48,6 +52,19 @@ if Path(_SHM).is_dir():
 # host would share it, and we manage workers with signals
 control_socket_disable = True
 accesslog = None  # taskapi logs one JSON line per request itself
+
+
+class _WithoutAccessLog(Logger):
+    """gunicorn's logger without its access line. With a logconfig_dict gunicorn counts its access
+    log as on and builds the line's fields for every request (a tenth of a worker's time on
+    GET /api/v1/tasks/{id}) only to drop them: no handler takes gunicorn.access."""
+
+    @property
+    def access_log_enabled(self):
+        return False
+
+
+logger_class = _WithoutAccessLog
 loglevel = _config.log_level.lower()
 logconfig_dict = {
     "version": 1,
@@ -80,11 +97,16 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
-    """Open this worker's pool and start its readiness pings now that it runs in its own process."""
+    """Open this worker's pool and start its readiness pings now that it runs in its own process;
+    then leave the app's own objects (routes, schemas, the OpenAPI document: they live as long as
+    the worker) out of the garbage collector's full passes, which then walk only what requests
+    left behind."""
     app = worker.wsgi
     if hasattr(app, "db"):
         app.db.open()
         app.monitor.start()
+    gc.collect()
+    gc.freeze()
 
 
 def worker_exit(server, worker):

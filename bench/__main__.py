@@ -13,16 +13,19 @@ import json
 import os
 import platform
 import random
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import falcon.testing
 import psycopg
+from psycopg import sql
 
 from bench import capture
 from bench.loadgen import WRK_THREADS, Figures, pgbench, wrk
@@ -33,7 +36,9 @@ from taskapi.db import migrations
 from taskapi.devtools.gunicorn import Gunicorn
 from taskapi.devtools.gunicorn import gunicorn as serve
 from taskapi.devtools.localdb import LocalCluster, find_bindir
+from taskapi.devtools.pgbouncer import pgbouncer
 from taskapi.devtools.seed import seed
+from taskapi.store import ListFilter, Sort, listing
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105 - a throwaway server's
@@ -180,6 +185,60 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+@contextmanager
+def profiled(folder: str | None, master: int, scenario: str, seconds: float) -> Iterator[None]:
+    """With a folder: py-spy samples one worker (on-CPU time only, the GIL-holding thread marked)
+    while the block runs, and writes `<scenario>.folded` there (collapsed stacks: one line per
+    stack and its sample count, what flamegraph.pl and speedscope read)."""
+    if folder is None:
+        yield
+        return
+    beside = Path(sys.executable).with_name("py-spy")  # the venv's, when it is not on PATH
+    tool = str(beside) if beside.is_file() else shutil.which("py-spy")
+    if tool is None:
+        raise SystemExit("bench: --profile needs py-spy (pip install -r requirements-dev.txt)")
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    pid = worker_pids(master)[0]
+    out = Path(folder) / f"{scenario}.folded"
+    command = [tool, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds) - 1))]
+    spy = subprocess.Popen(
+        [*command, "--gil", "--nonblocking", "--format", "raw", "-o", str(out)], stdout=subprocess.DEVNULL
+    )
+    try:
+        yield
+    finally:
+        spy.wait(timeout=seconds + 30)
+
+
+def default_listing_plan(url: str) -> str:
+    """The plan PostgreSQL chose for a user's first page, newest first (the `list` scenario)."""
+    filters = ListFilter()
+    query = listing.page_query(filters, Sort("created_at", descending=True), keyset=False)
+    params = listing.parameters("bench-user-1", filters, limit=51, offset=0, after=None)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(sql.SQL("EXPLAIN (COSTS OFF) {}").format(query), params).fetchall()
+    return " / ".join(row[0].strip().removeprefix("->  ") for row in rows)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (what a request costs, whoever else runs)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids(cluster: LocalCluster) -> list[int]:
+    """The server's processes: the postmaster and its backends and helpers."""
+    master = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [master, *(int(p) for p in children.read_text().split())] if children.exists() else [master]
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -187,10 +246,13 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+SERVER: dict[str, str] = {}  # WEB_CONCURRENCY / WEB_THREADS when --workers / --threads are given
+
+
 @contextmanager
 def gunicorn(app: str, url: str) -> Iterator[Gunicorn]:
     """gunicorn as in production (INFO logs to a file kept for a post-mortem)."""
-    env = {"DATABASE_URL": url, "JWT_SECRET": SECRET, "LOG_LEVEL": "INFO"}
+    env = {"DATABASE_URL": url, "JWT_SECRET": SECRET, "LOG_LEVEL": "INFO", **SERVER}
     with tempfile.NamedTemporaryFile(
         prefix="taskapi-bench-gunicorn-", suffix=".log", delete=False
     ) as logfile:
@@ -206,7 +268,8 @@ def ratio(ours: float, ceiling: float) -> str:
 def print_table(rows: list[dict[str, Any]]) -> None:
     head = (
         f"{'scenario':<9} {'conns':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} "
-        f"{'pg prep':>8} {'pg simple':>9} {'hello':>7} {'vs db':>6} {'vs hello':>8} {'vs lower':>8}"
+        f"{'pg prep':>8} {'pg simple':>9} {'hello':>7} {'vs db':>6} {'vs hello':>8} {'vs lower':>8} "
+        f"{'cpu app':>7} {'cpu db':>6}"
     )
     print(head)
     print("-" * len(head))
@@ -217,6 +280,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             r.get("pgbench_simple"),
             r.get("hello"),
         )
+        cpu = r.get("cpu_ms_per_request", {})
         db_ceiling = max(prep["rps"] if prep else 0, simple["rps"] if simple else 0)
         hello_rps = hello["rps"] if hello else 0
         lower = min(x for x in (db_ceiling, hello_rps) if x) if (db_ceiling or hello_rps) else 0
@@ -225,7 +289,8 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             f"{api['p95_ms']:>6.1f} {api['p99_ms']:>6.1f} {api['errors']:>4} "
             f"{prep['rps'] if prep else 0:>8.0f} {simple['rps'] if simple else 0:>9.0f} {hello_rps:>7.0f} "
             f"{ratio(api['rps'], db_ceiling):>6} {ratio(api['rps'], hello_rps):>8} "
-            f"{ratio(api['rps'], lower):>8}"
+            f"{ratio(api['rps'], lower):>8} "
+            f"{cpu.get('gunicorn', 0):>7.2f} {cpu.get('postgres', 0):>6.2f}"
         )
 
 
@@ -249,7 +314,24 @@ def main(argv: list[str] | None = None) -> None:
         help="before the runs, drop the search index (or the whole search document): its write cost",
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="the API reaches PostgreSQL through PgBouncer, transaction mode (DB_PREPARED_STATEMENTS=false)",
+    )
+    parser.add_argument("--workers", type=int, help="gunicorn processes (WEB_CONCURRENCY; default 2)")
+    parser.add_argument(
+        "--threads", type=int, help="threads per process (WEB_THREADS; default 4; 1: the sync worker)"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy one live worker during each scenario's first run; collapsed stacks to DIR",
+    )
     args = parser.parse_args(argv)
+    for name, value in (("WEB_CONCURRENCY", args.workers), ("WEB_THREADS", args.threads)):
+        if value is not None:
+            SERVER[name] = str(value)  # the hello-world runs with the same settings
     connections = [int(c) for c in args.connections.split(",")]
     scenarios = args.scenarios.split(",")
     pgbench_path = str(find_bindir() / "pgbench")
@@ -258,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         if os.geteuid() == 0:
             folder.chmod(0o711)  # the postgres user runs the server in here
-        with database(folder) as (_, url):
+        with database(folder) as (cluster, url):
             migrations.apply(url)
             log(f"seeding {args.users} users x {args.tasks} tasks")
             seed(url, users=args.users, tasks=args.tasks, heavy=0, prefix="bench")
@@ -273,6 +355,8 @@ def main(argv: list[str] | None = None) -> None:
                 for n in range(1, args.users + 1)
             ]
             sets = pick_tasks(url, args.users)
+            plan = default_listing_plan(url)
+            log(f"default listing plan: {plan}")
             scripts = capture_scripts(url, tokens, sets, scenarios) if not args.no_ceilings else {}
             data_file = folder / "data.lua"
             rows: list[dict[str, Any]] = []
@@ -283,13 +367,21 @@ def main(argv: list[str] | None = None) -> None:
                     "python": platform.python_version(),
                 },
                 "settings": vars(args),
+                "default_listing_plan": plan,
                 "runs": rows,
             }
 
             def save() -> None:  # after every run: a late failure keeps what was measured
                 Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 
-            with gunicorn("taskapi.app:app", url) as api:
+            with ExitStack() as pooled:
+                api_url = url
+                if args.pgbouncer:  # as behind a managed pooler; pgbench keeps the direct line
+                    bouncer = pooled.enter_context(pgbouncer(url, pool_mode="transaction", pool_size=20))
+                    api_url = bouncer.route(url)
+                    SERVER["DB_PREPARED_STATEMENTS"] = "false"
+                    log(f"the API through PgBouncer at {api_url}")
+                api = pooled.enter_context(gunicorn("taskapi.app:app", api_url))
                 server, base = api.process, api.base_url
                 results["startup_seconds"] = round(api.startup_seconds, 3)
                 log(f"gunicorn answered /health {api.startup_seconds:.2f} s after start")
@@ -300,12 +392,25 @@ def main(argv: list[str] | None = None) -> None:
                     write_lua_data(data_file, tokens, sets)
                     return wrk(base, scenario, data_file, conns, seconds)
 
+                def cpu() -> tuple[float, float]:
+                    return cpu_seconds(worker_pids(server.pid)), cpu_seconds(postgres_pids(cluster))
+
                 for scenario in scenarios:
                     run(scenario, 16, min(3, args.seconds))  # warm-up
                     for conns in connections:
                         log(f"{scenario} at {conns} connections")
-                        figures = run(scenario, conns, args.seconds)
-                        rows.append({"scenario": scenario, "connections": conns, "api": figures.as_dict()})
+                        first = conns == connections[0]
+                        app_before, db_before = cpu()
+                        with profiled(args.profile if first else None, server.pid, scenario, args.seconds):
+                            figures = run(scenario, conns, args.seconds)
+                        app_after, db_after = cpu()
+                        per_request = 1000 / max(1, figures.requests)
+                        row = {"scenario": scenario, "connections": conns, "api": figures.as_dict()}
+                        row["cpu_ms_per_request"] = {
+                            "gunicorn": round((app_after - app_before) * per_request, 3),
+                            "postgres": round((db_after - db_before) * per_request, 3),
+                        }
+                        rows.append(row)
                         save()
                 results["rss_after_mib"] = [round(rss_mib(p), 1) for p in worker_pids(server.pid)]
                 if args.soak:

@@ -20,7 +20,12 @@ from psycopg.pq import TransactionStatus
 from taskapi.db import pool as db
 
 _recording: list[str] | None = None
-_NEW_ID = re.compile(r"(INSERT INTO tasks .*?VALUES \(\s*'[^']*',\s*)'[0-9a-f-]{32,36}'::uuid", re.S)
+# the new tasks' rows, a JSON array the INSERT reads with jsonb_to_recordset: each gets a fresh id
+_NEW_ROWS = re.compile(r"jsonb_to_recordset\(('(?:[^']|'')*'(?:::jsonb)+)\)")
+_FRESH_IDS = (
+    r"jsonb_to_recordset((SELECT jsonb_agg(e || jsonb_build_object('id', gen_random_uuid())) "
+    r"FROM jsonb_array_elements(\1) AS e))"
+)
 
 
 class RecordingConnection(db.PooledConnection):
@@ -57,5 +62,5 @@ def record(call: Callable[[], falcon.testing.Result]) -> str:
         _recording = None
     if result.status_code >= 400:
         raise RuntimeError(f"capturing a request failed: {result.status_code} {result.text}")
-    fresh = [_NEW_ID.sub(r"\1gen_random_uuid()", s) for s in statements]
+    fresh = [_NEW_ROWS.sub(_FRESH_IDS, s) for s in statements]
     return "".join(f"{s};\n" for s in fresh)

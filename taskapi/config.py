@@ -33,6 +33,7 @@ class Config:
     bind: str = "127.0.0.1:8000"
     workers: int = 2
     threads: int = 4
+    max_requests: int = 0
     hsts_seconds: int = 0
     metrics_enabled: bool = False
     # gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR: each worker writes its samples to files there
@@ -142,6 +143,7 @@ def _server_settings(env: Env) -> dict[str, Any]:
         "bind": env.str("BIND", f"0.0.0.0:{port}" if port else "127.0.0.1:8000"),
         "workers": env.int("WEB_CONCURRENCY", 2, validate=Range(1, 64)),
         "threads": threads,
+        "max_requests": env.int("WEB_MAX_REQUESTS", 0, validate=Range(0, 1_000_000_000)),
         "db_pool_min_size": min_size,
         "db_pool_max_size": max_size,
         "db_pool_timeout": env.float("DB_POOL_TIMEOUT", 2.0, validate=Range(0.1, 60)),

@@ -12,10 +12,36 @@ import pytest
 from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
 from taskapi.db import migrations
+from taskapi.devtools.pgbouncer import pgbouncer
 from tests.api import TEST_SECRET, Api
 from tests.live import migrated_database
 from tests.postgres import Database, throwaway_database
 from tests.webhooks import hook_app
+
+POOLED = "pooled"  # the marker of tests whose app reaches PostgreSQL as --via-pgbouncer says
+DIRECT = "direct"  # tests about the connection itself (backend pids, prepared statements): never pooled
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--via-pgbouncer",
+        action="store_true",
+        help="the tests' app reaches PostgreSQL through a real PgBouncer in transaction mode, "
+        "with DB_PREPARED_STATEMENTS=false (make test runs the pooled tests once more this way)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{POOLED}: runs its app on the `config` fixture (see --via-pgbouncer)"
+    )
+    config.addinivalue_line("markers", f"{DIRECT}: about the connection to PostgreSQL itself; never pooled")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "config" in getattr(item, "fixturenames", ()) and item.get_closest_marker(DIRECT) is None:
+            item.add_marker(POOLED)
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +58,25 @@ def database() -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def config(database: Database) -> Config:
-    return Config(database_url=database.url, jwt_secret=TEST_SECRET, db_pool_max_size=4)
+def app_route(request: pytest.FixtureRequest, database: Database) -> Iterator[Callable[[str], str]]:
+    """How the tests' apps reach a database of the test server: straight, or with
+    --via-pgbouncer through one PgBouncer (transaction mode) for the whole session."""
+    if not request.config.getoption("--via-pgbouncer"):
+        yield lambda url: url
+        return
+    with pgbouncer(database.url, pool_mode="transaction", pool_size=16) as bouncer:
+        yield bouncer.route
+
+
+@pytest.fixture(scope="session")
+def config(database: Database, app_route: Callable[[str], str], request: pytest.FixtureRequest) -> Config:
+    pooled = request.config.getoption("--via-pgbouncer")
+    return Config(
+        database_url=app_route(database.url),
+        jwt_secret=TEST_SECRET,
+        db_pool_max_size=4,
+        db_prepared_statements=not pooled,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +94,10 @@ def hook_db(database: Database) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def webhook_app(hook_db: str) -> Iterator[TaskApp]:
-    """The app on hook_db, allowed to subscribe plain-http loopback receivers."""
-    app = hook_app(hook_db)
+def webhook_app(hook_db: str, config: Config, app_route: Callable[[str], str]) -> Iterator[TaskApp]:
+    """The app on hook_db (reached as the session's apps are), allowed to subscribe plain-http
+    loopback receivers; its workers connect straight to hook_db (LISTEN needs a session)."""
+    app = hook_app(app_route(hook_db), prepared_statements=config.db_prepared_statements)
     yield app
     app.close()
 

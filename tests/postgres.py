@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
-from taskapi.devtools.localdb import LocalCluster
+from taskapi.devtools.localdb import LocalCluster, postgres_reachable_tempdir
 
 
 @dataclass(frozen=True)
@@ -31,18 +28,6 @@ def throwaway_database() -> Iterator[Database]:
     """A fresh empty database, removed afterwards: TEST_DATABASE_URL, else Docker, else local binaries."""
     with ExitStack() as cleanup:
         yield _acquire(cleanup)
-
-
-@contextmanager
-def postgres_reachable_tempdir() -> Iterator[Path]:
-    """A temporary folder that the ``postgres`` OS user can enter too (it runs the server under root)."""
-    folder = tempfile.mkdtemp(prefix="taskapi-pg-")
-    try:
-        if os.geteuid() == 0:
-            os.chmod(folder, 0o711)  # mkdtemp makes it 0700; postgres only needs to pass through
-        yield Path(folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _acquire(cleanup: ExitStack) -> Database:

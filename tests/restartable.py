@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from taskapi.db import migrations
-from taskapi.devtools.localdb import LocalCluster
-from tests.postgres import Database, postgres_reachable_tempdir
+from taskapi.devtools.localdb import LocalCluster, postgres_reachable_tempdir
+from tests.postgres import Database
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from pglast import ast
 
+from taskapi.schemas.tasks import TASK_FIELDS
 from taskapi.store import ListFilter, Sort
 from taskapi.store import listing as shapes
 from tests.conftest import Api
@@ -346,3 +347,5 @@ def test_a_page_returns_every_column_of_tasks_but_the_internal_ones(database: Da
 
     # a new column of tasks goes into PAGE_COLUMNS (or INTERNAL_COLUMNS if no client sees it)
     assert sorted(shapes.PAGE_COLUMNS + shapes.INTERNAL_COLUMNS) == sorted(columns)
+    # a page carries exactly what a task shows (is_recurring is derived from recurrence_rule)
+    assert set(shapes.PAGE_COLUMNS) == set(TASK_FIELDS) - {"is_recurring"}

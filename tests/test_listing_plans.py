@@ -21,12 +21,12 @@ from psycopg import ClientCursor, sql
 
 from taskapi.config import Config
 from taskapi.db import Database as Pool
-from taskapi.db import load_queries
+from taskapi.db import load_queries, migrations
 from taskapi.devtools import seed
 from taskapi.domain.search import parse
 from taskapi.store import After, ListFilter, Sort, TaskStore, ranked, search
 from taskapi.store import listing as shapes
-from tests.postgres import Database
+from tests.postgres import Database, scratch_database
 
 HEAVY_TASKS = 50_000
 
@@ -154,7 +154,10 @@ def test_status_and_priority_totals_read_the_counters_not_the_tasks(
         params = params_for(heavy_user, filters, NEWEST, False)
         for generic in (False, True):
             tree = plan(conn, shapes.count_query(filters, NEWEST), params, generic=generic)
-            assert {n.get("Relation Name") for n in nodes(tree)} - {None} <= {"task_counts"}, (
+            assert {n.get("Relation Name") for n in nodes(tree)} - {None} <= {
+                "task_counts",
+                "task_count_deltas",
+            }, (
                 filters,
                 generic,
             )
@@ -177,6 +180,27 @@ def rows_read(conn: psycopg.Connection[Any], query: sql.Composed, params: dict) 
     return sum(
         n["Actual Rows"] for n in nodes(tree) if "Index Name" in n or n.get("Relation Name") == "tasks"
     )
+
+
+def test_the_default_listing_uses_its_index_before_any_analyze_has_seen_the_rows(database: Database) -> None:
+    """Right after a bulk load, the statistics still those of the empty table the migrations
+    analysed: the first page, newest first, is read from tasks_user_created_idx (its order is the
+    query's), never a scan of the user's rows and a sort, for a heavy and a light user."""
+    with scratch_database(database.url) as url:
+        migrations.apply(url)
+        with psycopg.connect(url, autocommit=True) as setup:  # no ANALYZE by autovacuum meanwhile
+            setup.execute("ALTER TABLE tasks SET (autovacuum_enabled = false)")
+        heavy = seed.seed(url, users=50, tasks=200, heavy=20_000, prefix="fresh", analyze=False)
+        with psycopg.connect(url, autocommit=True, cursor_factory=ClientCursor) as fresh:
+            (analysed,) = fresh.execute("SELECT reltuples FROM pg_class WHERE relname = 'tasks'").fetchone()
+            assert analysed == 0  # the planner still believes the table is empty
+            for user, generic in itertools.product((heavy, "fresh-user-7"), (False, True)):
+                params = shapes.parameters(user, ListFilter(), limit=51, offset=0, after=None)
+                tree = plan(
+                    fresh, shapes.page_query(ListFilter(), NEWEST, keyset=False), params, generic=generic
+                )
+                scans = [n.get("Index Name") for n in nodes(tree) if n["Node Type"].endswith("Scan")]
+                assert scans == ["tasks_user_created_idx"] and not problems(tree), (user, generic, tree)
 
 
 def test_a_cursor_at_depth_40000_reads_one_page_where_offset_reads_them_all(

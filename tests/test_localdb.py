@@ -8,8 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from taskapi.devtools.localdb import LocalCluster
-from tests.postgres import postgres_reachable_tempdir
+from taskapi.devtools.localdb import LocalCluster, postgres_reachable_tempdir
 
 
 @pytest.fixture

@@ -20,10 +20,12 @@ from taskapi.app import TaskApp, create_app
 from taskapi.config import Config
 from taskapi.db.pool import PREPARE_THRESHOLD
 from taskapi.db.pooler import behind_transaction_pooler
+from taskapi.devtools.pgbouncer import PgBouncer, pgbouncer
 from tests.api import make_token
 from tests.live import LiveServer, free_port, live_app
-from tests.pgbouncer import PgBouncer, pgbouncer
 from tests.postgres import Database
+
+pytestmark = pytest.mark.direct  # about the connection itself: never through --via-pgbouncer
 
 AUTH = {"Authorization": f"Bearer {make_token('pooler-user')}"}
 POOLER_LINE = "DB_PREPARED_STATEMENTS=true, but DATABASE_URL leads to a transaction-mode pooler"

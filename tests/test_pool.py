@@ -16,6 +16,8 @@ from taskapi.db import DatabaseUnavailable
 from taskapi.db.pool import CHECK_AFTER_IDLE_SECONDS
 from tests.api import make_token
 
+pytestmark = pytest.mark.direct  # about the connection itself: never through --via-pgbouncer
+
 AUTH = {"Authorization": f"Bearer {make_token('pool-user')}"}
 
 

@@ -140,12 +140,13 @@ def worker_process(database_url: str, **env: str) -> Iterator[WorkerProcess]:
         log.close()
 
 
-def hook_app(database_url: str) -> TaskApp:
+def hook_app(database_url: str, *, prepared_statements: bool = True) -> TaskApp:
     """The app on `database_url`, allowed to subscribe plain http loopback receivers."""
     config = Config(
         database_url=database_url,
         jwt_secret=TEST_SECRET,
         db_pool_max_size=4,
+        db_prepared_statements=prepared_statements,
         webhook_allow_http=True,
         webhook_allow_private=True,
     )

@@ -64,10 +64,6 @@ class PooledConnection(psycopg.Connection[dict]):
     returned_at = 0.0
 
 
-def _stamp_return(conn: PooledConnection) -> None:
-    conn.returned_at = time.monotonic()
-
-
 def _check_if_idle(conn: PooledConnection) -> None:
     """Check a connection that sat idle (it may have died with a database restart); one that was in
     use a moment ago is almost surely alive, and checking it would add a round trip to every
@@ -125,7 +121,6 @@ class Database:
             },
             configure=self._configure,
             check=_check_if_idle,
-            reset=_stamp_return,
             name="taskapi",
         )
         self._opened = False
@@ -196,7 +191,12 @@ class Database:
             with self.pool.connection() as conn:
                 if conn.prepare_threshold != self.prepare_threshold:
                     conn.prepare_threshold = self.prepare_threshold
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    # stamped here, not by a pool `reset` callback: with one, the pool hands every
+                    # returned connection to its worker thread (a thread switch per request)
+                    conn.returned_at = time.monotonic()
         except PoolTimeout as exc:
             DATABASE_ERRORS.labels("pool_timeout").inc()
             raise DatabaseUnavailable("no database connection available") from exc

@@ -9,6 +9,9 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -200,3 +203,15 @@ def _free_port() -> int:
 def _quoted(value: str) -> str:
     """A postgresql.conf string value."""
     return "'" + value.replace("'", "''") + "'"
+
+
+@contextmanager
+def postgres_reachable_tempdir() -> Iterator[Path]:
+    """A temporary folder that the ``postgres`` OS user can enter too (it runs the server under root)."""
+    folder = tempfile.mkdtemp(prefix="taskapi-pg-")
+    try:
+        if os.geteuid() == 0:
+            os.chmod(folder, 0o711)  # noqa: S103 - mkdtemp makes it 0700; postgres only passes through
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -100,9 +100,11 @@ def seed(
     heavy: int,
     prefix: str | None = None,
     random_seed: float = 0.0,
+    analyze: bool = True,
 ) -> str:
     """Insert `users` x `tasks` tasks plus `heavy` tasks of one more user; return that user's id.
-    The same `random_seed` (-1 to 1) draws the same titles, descriptions, tags and dates."""
+    The same `random_seed` (-1 to 1) draws the same titles, descriptions, tags and flags.
+    `analyze=False` leaves the planner's statistics as they were (a bulk load no ANALYZE has seen)."""
     prefix = prefix or f"seed-{uuid.uuid4().hex[:8]}"
     heavy_user = f"{prefix}-heavy-user-1"
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -118,9 +120,10 @@ def seed(
             args = {"prefix": f"{prefix}-heavy", "first_user": 1, "last_user": 1, "tasks": heavy, **WORDS}
             conn.execute(_INBOXES, args, prepare=False)
             conn.execute(_INSERT, args, prepare=False)
-        # fresh statistics for the planner, and a visibility map so totals are index-only scans
-        conn.execute("VACUUM (ANALYZE) tasks")
-        conn.execute("VACUUM (ANALYZE) lists")
+        if analyze:
+            # fresh statistics for the planner, and a visibility map so totals are index-only scans
+            conn.execute("VACUUM (ANALYZE) tasks")
+            conn.execute("VACUUM (ANALYZE) lists")
     return heavy_user
 
 

@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import time
-import uuid
 from typing import Any
 
 import falcon
+import uuid_utils
 
 from taskapi.auth import AuthError, TokenVerifier
 from taskapi.domain.errors import Invalid
+from taskapi.logs import AccessLog
 
-access_log = logging.getLogger("taskapi.access")
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 
 
 class RequestContext:
     """Gives every request an id (the client's when sane) and logs one JSON line per request."""
 
+    def __init__(self) -> None:
+        self.access_log = AccessLog()
+
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
         given = req.get_header("X-Request-ID")
-        req.context.request_id = given if given and _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        req.context.request_id = given if given and _SANE_REQUEST_ID.match(given) else uuid_utils.uuid4().hex
         req.context.user_id = None
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         resp.set_header("X-Request-ID", req.context.request_id)
-        access_log.info(
-            "request",
-            extra={
+        self.access_log.write(
+            {
                 "method": req.method,
                 "path": req.path,
                 "route": req.uri_template,
@@ -40,7 +41,7 @@ class RequestContext:
                 "duration_ms": round((time.perf_counter() - req.context.started) * 1000, 2),
                 "request_id": req.context.request_id,
                 "user_id": req.context.user_id,
-            },
+            }
         )
 
 

@@ -4,9 +4,9 @@ app answers them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import falcon
 import falcon.testing
@@ -15,6 +15,8 @@ import orjson
 from taskapi.http.errors import is_refusal, render_error
 
 Responder = Callable[..., None]
+T = TypeVar("T")
+R = TypeVar("R")
 # names as the API sends them (Falcon keeps response headers in lower case)
 _HEADER_NAMES = {"etag": "ETag", "www-authenticate": "WWW-Authenticate"}
 
@@ -34,6 +36,19 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Outer:
+    """The request the calls are made in (its user, its request id) and its response, whose
+    options (the app's, as are the request's) every call's request and response share: building
+    Falcon's default options for each of them cost ~0.2 ms a call."""
+
+    req: falcon.Request
+    resp: falcon.Response
+
+    def response(self) -> falcon.Response:
+        return falcon.Response(options=self.resp.options)
+
+
+@dataclass(frozen=True)
 class Call:
     """One request: `path` with its route's `template` and path `params` as the router found them."""
 
@@ -45,12 +60,12 @@ class Call:
     body: bytes | None  # a JSON object, serialised; None: no body
 
 
-def run(responder: Responder, call: Call, outer: falcon.Request) -> Answer:
+def run(responder: Responder, call: Call, outer: Outer) -> Answer:
     """`responder` on a request of its own, for the user of `outer` (whose request id it shares).
     A refusal (4xx) is answered; the server's own failure (the database, a bug) is raised, for
     the outer request to fail with."""
     req = _request(call, outer)
-    resp = falcon.Response()
+    resp = outer.response()
     try:
         responder(req, resp, **call.params)
     except Exception as exc:
@@ -61,24 +76,50 @@ def run(responder: Responder, call: Call, outer: falcon.Request) -> Answer:
     return _answer(resp, None)
 
 
-def refuse(call: Call, outer: falcon.Request, error: Exception) -> Answer:
+def run_all(
+    check: Callable[[falcon.Request], T],
+    write: Callable[[str, list[T]], Sequence[R]],
+    send: Callable[[falcon.Response, R], None],
+    calls: Sequence[Call],
+    outer: Outer,
+) -> list[Answer] | None:
+    """`calls` to one route as one write: each request `check`ed (what its responder reads from
+    it), all of them written by one `write` (for the user of `outer`), each answered by `send`, as
+    its responder answers. None when one is refused: `write` then wrote nothing, and each call
+    must `run` alone for its own answer. The server's own failure is raised, as by `run`."""
+    try:
+        values = [check(_request(call, outer)) for call in calls]
+        written = write(outer.req.context.user_id, values)
+    except Exception as exc:
+        if not is_refusal(exc):
+            raise
+        return None
+    answers = []
+    for item in written:
+        resp = outer.response()
+        send(resp, item)
+        answers.append(_answer(resp, None))
+    return answers
+
+
+def refuse(call: Call, outer: Outer, error: Exception) -> Answer:
     """The answer to `call` had it raised `error`: for a rule of the caller about the call."""
-    resp = falcon.Response()
+    resp = outer.response()
     render_error(_request(call, outer), resp, error)
     return _answer(resp, error)
 
 
-def _request(call: Call, outer: falcon.Request) -> falcon.Request:
+def _request(call: Call, outer: Outer) -> falcon.Request:
     headers = dict(call.headers)
     if call.body is not None:
         headers["Content-Type"] = falcon.MEDIA_JSON
     env = falcon.testing.create_environ(
         path=call.path, method=call.method, headers=headers, body=call.body or b""
     )
-    req = falcon.Request(env)
+    req = falcon.Request(env, options=outer.req.options)
     # what RequestContext, RequestBody and BearerAuth give every request
-    req.context.request_id = outer.context.request_id
-    req.context.user_id = outer.context.user_id
+    req.context.request_id = outer.req.context.request_id
+    req.context.user_id = outer.req.context.user_id
     req.context.body = call.body or b""
     req.uri_template = call.template
     return req

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from taskapi.http.idempotency import idempotent
 from taskapi.http.media import read_json_object, send_json
 from taskapi.openapi.document import Route
 from taskapi.openapi.facts import PROBLEM_JSON, TASK_EXAMPLE, json_body, json_response, operation, problems
+from taskapi.resources.tasks import TaskCollection
 from taskapi.schemas import BATCH_INPUT, flatten_errors, load
 from taskapi.store import IdempotencyStore
 
@@ -37,6 +38,8 @@ BATCH_ROUTES: dict[str, tuple[str, ...]] = {
     "/api/v1/lists/{list_id:uuid}": ("PUT", "PATCH", "DELETE"),
     "/api/v1/lists/{list_id:uuid}/move": ("POST",),
 }
+# the route whose consecutive operations a batch runs as one store call
+CREATE = ("POST", "/api/v1/tasks")
 # body fields that take an id: `"$<ref>"` there is the id an earlier operation created
 ID_FIELDS = ("list_id", "parent_id")
 # a batch PostgreSQL rolled back to break a deadlock runs once more before the client gets a 503
@@ -154,23 +157,44 @@ class Batch:
     def _once(self, req: falcon.Request, resp: falcon.Response) -> None:
         operations = self._parse(load(BATCH_INPUT, read_json_object(req))["operations"])
         with self.db.joined_transaction():  # the Idempotency-Key's, when the request has one
-            results = self._run(req, operations)
+            results = self._run(subrequest.Outer(req, resp), operations)
         resp.cache_control = ["private", "no-cache"]
         send_json(resp, {"results": results})
 
-    def _run(self, req: falcon.Request, operations: list[Operation]) -> list[dict[str, Any]]:
+    def _run(self, outer: subrequest.Outer, operations: list[Operation]) -> list[dict[str, Any]]:
         """Every operation in order; the first failure raises (and so rolls the batch back)."""
         ids: dict[str, str] = {}
         results = []
-        for op in operations:
-            resource, call = self._call(op, ids)
-            answer = subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, req)
-            if answer.error is not None:
-                raise BatchFailed(op.index, answer)
-            if op.ref is not None:
-                ids[op.ref] = self._created_id(op, call, answer, req)
-            results.append(answer.as_json())
+        for group in grouped(operations):
+            answered = self._create_all(outer, group, ids) if len(group) > 1 else None
+            for index, op in enumerate(group):
+                call, answer = answered[index] if answered else self._one(outer, op, ids)
+                if answer.error is not None:
+                    raise BatchFailed(op.index, answer)
+                if op.ref is not None:
+                    ids[op.ref] = self._created_id(op, call, answer, outer)
+                results.append(answer.as_json())
         return results
+
+    def _one(
+        self, outer: subrequest.Outer, op: Operation, ids: dict[str, str]
+    ) -> tuple[subrequest.Call, subrequest.Answer]:
+        resource, call = self._call(op, ids)
+        return call, subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, outer)
+
+    def _create_all(
+        self, outer: subrequest.Outer, creates: list[Operation], ids: dict[str, str]
+    ) -> list[tuple[subrequest.Call, subrequest.Answer]] | None:
+        """A run of creates as the route's own halves around one store call (one INSERT), or None
+        when one is refused (then nothing of the run was written, and the run goes one by one so
+        that the refused operation gets the route's own answer)."""
+        calls = [self._call(op, ids) for op in creates]
+        resource = calls[0][0]
+        assert isinstance(resource, TaskCollection)
+        answers = subrequest.run_all(
+            resource.new_task, resource.store.create_many, resource.send_created, [c for _, c in calls], outer
+        )
+        return None if answers is None else [(call, a) for (_, call), a in zip(calls, answers, strict=True)]
 
     def _route(self, path: str) -> tuple[object, dict[str, Any], str] | None:
         """The batch route `path` is on: its resource, path parameters and URI template."""
@@ -191,14 +215,14 @@ class Batch:
 
     @staticmethod
     def _created_id(
-        op: Operation, call: subrequest.Call, answer: subrequest.Answer, req: falcon.Request
+        op: Operation, call: subrequest.Call, answer: subrequest.Answer, outer: subrequest.Outer
     ) -> str:
         location = answer.headers.get("Location")
         if location is None:
             error = Invalid(
                 {"ref": ["Only an operation that creates (answers with a Location) names an id."]}
             )
-            raise BatchFailed(op.index, subrequest.refuse(call, req, error))
+            raise BatchFailed(op.index, subrequest.refuse(call, outer, error))
         return location.rstrip("/").rsplit("/", 1)[-1]
 
     def _parse(self, raw: list[dict[str, Any]]) -> list[Operation]:
@@ -247,6 +271,23 @@ class Batch:
             methods = ", ".join(BATCH_ROUTES[found[2]])
             errors["method"] = [f"{op.method} is not run in a batch on this path; these are: {methods}."]
         return errors
+
+
+def grouped(operations: list[Operation]) -> Iterator[list[Operation]]:
+    """The operations in order, in groups: consecutive creates of tasks none of which names the ref
+    of another in its group (such a run is one store call), else each operation alone."""
+    run: list[Operation] = []
+    for op in operations:
+        creates = (op.method, op.path) == CREATE
+        if run and (not creates or {name for _, name in refs_of(op)} & {o.ref for o in run}):
+            yield run
+            run = []
+        if creates:
+            run.append(op)
+        else:
+            yield [op]
+    if run:
+        yield run
 
 
 def _allowed() -> str:

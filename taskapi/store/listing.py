@@ -8,6 +8,7 @@ an index), and every value is a parameter. Each fragment matches an index of mig
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ _DUE_DESC = sql.SQL("coalesce(due_date, '0001-01-01 00:00:00+00'::timestamptz)")
 # the widest range strictly between the two sentinels: an open end of a due-date range
 DUE_MIN = datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
 DUE_MAX = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+NIL_ID = UUID(int=0)
 
 _COLUMN_KEYS: dict[str, sql.Composable] = {
     "created_at": sql.SQL("created_at"),
@@ -36,15 +38,17 @@ _COLUMN_KEYS: dict[str, sql.Composable] = {
 }
 TASKS = sql.SQL("tasks")  # what a page reads, unless told otherwise
 SORT_KEYS = (*_COLUMN_KEYS, "relevance")  # relevance: the search's own (taskapi.store.search)
-# What a page returns: every column of tasks but the ones only the database reads (sync stamps,
-# lower-cased tags, the search document). The search document alone is ~1 KB a task, and
-# turning it into text for a page of 51 halved the default listing's database throughput.
-INTERNAL_COLUMNS = ("tags_lower", "change_xid", "change_seq", "search_terms")
+# What a page returns: the columns a task shows to clients, no more. The rest only the database
+# or the write path reads (sync stamps, lower-cased tags, the ~1 KB search document, the series'
+# bookkeeping): loading them into Python for 51 rows cost more than the rest of the page.
+INTERNAL_COLUMNS = (
+    "tags_lower", "change_xid", "change_seq", "search_terms",
+    "priority_rank", "series_start", "occurrence", "previous_id", "next_id",
+)  # fmt: skip
 PAGE_COLUMNS = (
-    "user_id", "id", "title", "description", "completed", "completed_at", "priority", "priority_rank",
+    "user_id", "id", "title", "description", "completed", "completed_at", "priority",
     "tags", "due_date", "reminder_at", "timezone", "recurrence_rule", "recurrence_anchor",
-    "series_start", "occurrence", "previous_id", "next_id", "list_id", "parent_id", "position", "version",
-    "created_at", "updated_at",
+    "list_id", "parent_id", "position", "version", "created_at", "updated_at",
 )  # fmt: skip
 # the type a cursor's key must have for each sort (checked before it reaches SQL)
 SORT_KEY_TYPES: dict[str, type] = {
@@ -157,12 +161,15 @@ def page_query(
     sort: Sort,
     *,
     keyset: bool,
+    total: bool = False,
     source: sql.Composable = TASKS,
     extra: sql.Composable | None = None,
 ) -> sql.Composed:
     """One page (LIMIT %(limit)s OFFSET %(offset)s), each row with its `sort_key`; with `keyset`,
-    only the tasks after (%(after_key)s, %(after_id)s) in the sort order. `source` (rows named
-    tasks) and `extra` (one more condition) serve the ranked search (taskapi.store.ranked)."""
+    only the tasks after (%(after_key)s, %(after_id)s) in the sort order; with `total`, each row
+    also carries count_query's total (an uncorrelated subquery: run once, in the same statement).
+    `source` (rows named tasks) and `extra` (one more condition) serve the ranked search
+    (taskapi.store.ranked)."""
     key = sort_key(sort, filters)
     direction, after_op = _DIRECTIONS[sort.descending]
     where = _conditions(filters, sort)
@@ -173,11 +180,14 @@ def page_query(
         where = sql.SQL("{} AND ({}, id) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
             where, key, after_op, cast
         )
+    columns = sql.SQL(", ").join(map(sql.Identifier, PAGE_COLUMNS))
+    if total:
+        columns = sql.SQL("{}, ({}) AS total").format(columns, count_query(filters, sort))
     return sql.SQL(
         "SELECT {columns}, {key} AS sort_key FROM {source} WHERE {where} "
         "ORDER BY {key} {direction}, id {direction} LIMIT %(limit)s OFFSET %(offset)s"
     ).format(
-        columns=sql.SQL(", ").join(map(sql.Identifier, PAGE_COLUMNS)),
+        columns=columns,
         key=key,
         source=source,
         where=where,
@@ -185,9 +195,36 @@ def page_query(
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def statements(shape: ListFilter, sort: Sort, keyset: bool) -> tuple[bytes, bytes]:
+    """The page with its total, and the total alone, as text: composed once per shape (which
+    filters are present, the sort, a cursor or not; `shape_of`), not on every request."""
+    return (
+        page_query(shape, sort, keyset=keyset, total=True).as_bytes(None),
+        count_query(shape, sort).as_bytes(None),
+    )
+
+
+def shape_of(filters: ListFilter) -> ListFilter | None:
+    """What the statement text depends on: which filters are present (their values are
+    parameters). None for a search, whose text follows the words of `q`."""
+    if filters.q is not None:
+        return None
+    return ListFilter(
+        completed=None if filters.completed is None else True,
+        priority=("",) if filters.priority else (),
+        tags=("",) if filters.tags else (),
+        due_from=filters.due_from and DUE_MIN,
+        due_to=filters.due_to and DUE_MAX,
+        list_id=filters.list_id and NIL_ID,
+        parent_id=filters.parent_id if filters.parent_id in (None, "none") else NIL_ID,
+    )
+
+
 def count_query(filters: ListFilter, sort: Sort) -> sql.Composed:
-    """The exact number of tasks the filters keep: from the task_counts table (migration 0002,
-    kept by triggers) when only status and priority filter, else counted from the index."""
+    """The exact number of tasks the filters keep: from the counters (the view task_totals,
+    migrations 0002 and 0008, kept by triggers) when only status and priority filter, else counted
+    from the index."""
     if plan_depends_on_values(filters):
         return sql.SQL("SELECT count(*) AS total FROM tasks WHERE {}").format(_conditions(filters, sort))
     parts: list[sql.Composable] = [sql.SQL("user_id = %(user_id)s")]
@@ -195,6 +232,6 @@ def count_query(filters: ListFilter, sort: Sort) -> sql.Composed:
         parts.append(sql.SQL("completed = %(completed)s"))
     if filters.priority:
         parts.append(sql.SQL("priority = ANY (%(priority)s::text[])"))
-    return sql.SQL("SELECT coalesce(sum(n), 0)::bigint AS total FROM task_counts WHERE {}").format(
+    return sql.SQL("SELECT coalesce(sum(n), 0)::bigint AS total FROM task_totals WHERE {}").format(
         sql.SQL(" AND ").join(parts)
     )

@@ -13,6 +13,7 @@ from uuid_utils.compat import uuid7
 
 from taskapi.domain.errors import Invalid
 from taskapi.domain.ordering import GAP, INT_MAX, INT_MIN, Placement, Sibling, place_after
+from taskapi.store.newtasks import NewTasks
 
 Row = dict[str, Any]
 Conn = psycopg.Connection[Row]
@@ -68,6 +69,7 @@ class Placer:
             name: queries[name]
             for name in (
                 "lists/ensure_inbox",
+                "lists/lock_inbox",
                 "lists/lock",
                 "tasks/get",
                 "tasks/ancestors",
@@ -79,14 +81,38 @@ class Placer:
             )
         }
 
-    def inbox(self, conn: Conn, user_id: str) -> Row:
-        """The user's Inbox, created if they have none (an upsert: one Inbox, however many
-        first requests arrive at once)."""
+    def inbox(self, conn: Conn, user_id: str, *, lock: bool = False) -> Row:
+        """The user's Inbox (with `lock`, locked), created if they have none (an upsert: one
+        Inbox, however many first requests arrive at once)."""
+        query = self._q["lists/lock_inbox" if lock else "lists/ensure_inbox"]
         for _ in range(INBOX_ATTEMPTS):
-            row = conn.execute(self._q["lists/ensure_inbox"], {"user_id": user_id, "id": uuid7()}).fetchone()
+            row = conn.execute(query, {"user_id": user_id, "id": uuid7()}).fetchone()
             if row is not None:
                 return row
         raise RuntimeError("the Inbox upsert found no Inbox")
+
+    def _inbox(self, conn: Conn, user_id: str, new: NewTasks | None) -> Row:
+        """The Inbox; for new tasks (`new`), read once per run, and locked in the same statement
+        (one round trip instead of two: their list is all a run of creates into the Inbox locks)."""
+        if new is None:
+            return self.inbox(conn, user_id)
+        if new.inbox is None:
+            first = not new.locked  # a lock after others would be out of id order: lock_lists then
+            new.inbox = self.inbox(conn, user_id, lock=first)
+            if first:
+                new.locked.add(new.inbox["id"])
+        return new.inbox
+
+    def _lock_new(
+        self, conn: Conn, user_id: str, wanted: set[UUID], target: UUID, new: NewTasks | None
+    ) -> bool:
+        """Lock `wanted` (unless `new`'s transaction holds them already); whether `target` exists."""
+        if new is not None and wanted <= new.locked:
+            return True  # locked (so there, and staying) by an earlier task of the run
+        locked = self.lock_lists(conn, user_id, wanted)
+        if new is not None:
+            new.locked |= locked.keys()
+        return target in locked
 
     def lock_lists(self, conn: Conn, user_id: str, ids: Iterable[UUID]) -> dict[UUID, Row]:
         rows = conn.execute(self._q["lists/lock"], {"user_id": user_id, "ids": sorted(set(ids))}).fetchall()
@@ -100,32 +126,36 @@ class Placer:
         merged: Row,
         fields: Mapping[str, Any],
         held: set[UUID] | None = None,
+        new: NewTasks | None = None,
     ) -> Place:
         """Resolve and check where `merged` (the task `current` after this write; None: a new task
-        with `merged["id"]`) goes. Locks the lists concerned, in id order, before reading tasks;
-        with `held` (lists this transaction locked already) raises NeedLocks for any other."""
+        with `merged["id"]`, one of `new` when given) goes. Locks the lists concerned, in id order,
+        before reading tasks; with `held` (lists this transaction locked already) raises NeedLocks
+        for any other."""
         parent_id, list_id = merged["parent_id"], merged["list_id"]
         if parent_id is not None:
             parent = self._task(conn, user_id, parent_id)
             if parent is None:
                 raise Invalid({"parent_id": [MESSAGES["parent_id"]]})
             target = parent["list_id"] if list_id is None else list_id
+        elif list_id is None:
+            target = self._inbox(conn, user_id, new)["id"]
         else:
-            target = self.inbox(conn, user_id)["id"] if list_id is None else list_id
+            target = list_id
         if current is not None and _stays(current, merged, target):
             # nothing the lists' order, counts or trees depend on changes: no list lock needed
             return Place(target, parent_id, current["position"])
         wanted = {target, *([current["list_id"]] if current else [])}
         if held is not None and not wanted <= held:
             raise NeedLocks(wanted - held)
-        if held is None and target not in self.lock_lists(conn, user_id, wanted):
+        if held is None and not self._lock_new(conn, user_id, wanted, target, new):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})
         if held is not None and target not in self.lock_lists(conn, user_id, [target]):
             raise Invalid({"list_id": [MESSAGES["list_id"]]})  # held: re-reads it, waits for nothing
         chain = self._ancestors(conn, user_id, parent_id, target) if parent_id is not None else []
         subtree = self._descendants(conn, user_id, current["id"]) if current else []
         self._check_tree(current, merged, chain, subtree)
-        position = self._position(conn, user_id, current, merged, fields, target)
+        position = self._position(conn, user_id, current, merged, fields, target, new)
         return Place(
             target,
             parent_id,
@@ -198,10 +228,20 @@ class Placer:
         merged: Row,
         fields: Mapping[str, Any],
         target: UUID,
+        new: NewTasks | None = None,
     ) -> Placement:
         """A client's position as given; else directly after `after` (a move), or after the last
         sibling (a create or PUT without one, a PATCH into another group without one)."""
         position, parent_id, task_id = merged["position"], merged["parent_id"], merged["id"]
+        regrouped = current is None or (current["list_id"], current["parent_id"]) != (target, parent_id)
+        appends = not isinstance(position, MoveAfter) and (
+            position is None or ("position" not in fields and regrouped)
+        )
+        if new is not None and appends:
+            known = new.last(target, parent_id)
+            if known is not None and known.position <= INT_MAX - GAP:
+                return Placement(known.position + GAP, {})
+            new.flush()  # what follows reads the group from the table: the run's tasks go there first
         following = self._following(conn, user_id, target, parent_id, task_id)
         if isinstance(position, MoveAfter):
             if position.id is None:
@@ -214,8 +254,7 @@ class Placer:
             ):
                 raise Invalid({"after": [MESSAGES["after"]]})
             return place_after(Sibling(after["id"], after["position"]), following)
-        regrouped = current is None or (current["list_id"], current["parent_id"]) != (target, parent_id)
-        if position is None or ("position" not in fields and regrouped):
+        if appends:
             params = {"user_id": user_id, "list_id": target, "parent_id": parent_id, "exclude_id": task_id}
             last = conn.execute(self._q["tasks/last_sibling"], params).fetchone()
             if last is None:

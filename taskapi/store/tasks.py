@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
+from psycopg.types.json import Jsonb
 from uuid_utils.compat import uuid7
 
 from taskapi.db import Database
@@ -21,6 +23,7 @@ from taskapi.store.errors import (
     constraints_as_invalid,
 )
 from taskapi.store.listing import After, ListFilter, Sort
+from taskapi.store.newtasks import NewTasks
 from taskapi.store.placement import NeedLocks, Place, Placer
 
 Row = dict[str, Any]
@@ -67,18 +70,33 @@ class TaskStore:
         self._copy_subtree = queries["tasks/copy_subtree"]
 
     def create(self, user_id: str, fields: Mapping[str, Any]) -> Row:
-        """A new task from its writable fields, checked as a whole first, then placed (its list,
-        parent and position) in the writing transaction."""
-        rules.check_task(fields)
-        merged = {**fields, "id": uuid7()}
+        """A new task from its writable fields: `create_many` of one."""
+        return self.create_many(user_id, [fields])[0]
+
+    def create_many(self, user_id: str, many: Sequence[Mapping[str, Any]]) -> list[Row]:
+        """New tasks from their writable fields, in order, in one transaction: each checked as a
+        whole first, then placed (its list, parent and position) in the writing transaction as if
+        the ones before it were stored already, and all stored by one INSERT (more only when
+        placing one needs the earlier ones in the table, e.g. in a group packed to the end)."""
+        for fields in many:
+            rules.check_task(fields)
         with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
-            place = self._placer.place(conn, user_id, None, merged, fields)
-            params = {**merged, **_placed(place), "user_id": user_id, "max_tasks": self._max_tasks}
-            row = conn.execute(self._create, params).fetchone()
-            if row is None:
-                raise TaskLimitReached(self._max_tasks)
-            self._placer.apply(conn, user_id, place)
-        return row
+            new = NewTasks(lambda rows: self._insert(conn, user_id, rows))
+            for fields in many:
+                merged = {**fields, "id": uuid7()}
+                place = self._placer.place(conn, user_id, None, merged, fields, new=new)
+                self._placer.apply(conn, user_id, place)
+                new.add({**merged, **_placed(place)}, appended=merged["position"] is None)
+            new.flush()
+        return new.stored
+
+    def _insert(self, conn: psycopg.Connection[Row], user_id: str, rows: list[Row]) -> list[Row]:
+        tasks = [{**row, "n": n} for n, row in enumerate(rows, 1)]
+        params = {"user_id": user_id, "tasks": Jsonb(tasks, dumps=orjson.dumps), "max_tasks": self._max_tasks}
+        stored = {row["id"]: row for row in conn.execute(self._create, params).fetchall()}
+        if len(stored) < len(rows):
+            raise TaskLimitReached(self._max_tasks)
+        return [stored[row["id"]] for row in rows]
 
     def get(self, user_id: str, task_id: UUID) -> Row:
         with self._db.connection() as conn:
@@ -108,16 +126,22 @@ class TaskStore:
         after: After | None = None,
     ) -> ListPage:
         """A page of the user's tasks in `sort` order (after `after` when given) and the exact
-        number of tasks the filters keep: two statements in one pipeline, one round trip."""
+        number of tasks the filters keep: one statement, each row carrying the total (a second
+        one for the total only when the page is empty)."""
         params = listing.parameters(user_id, filters, limit=limit + 1, offset=offset, after=after)
+        keyset = after is not None
         if ranked.applies(filters, sort):
-            return self._ranked(user_id, filters, params, limit, keyset=after is not None)
-        page_sql = listing.page_query(filters, sort, keyset=after is not None)
+            return self._ranked(user_id, filters, params, limit, keyset=keyset)
+        shape = listing.shape_of(filters)
+        if shape is None:
+            page_sql: Any = listing.page_query(filters, sort, keyset=keyset, total=True)
+            count_sql: Any = listing.count_query(filters, sort)
+        else:
+            page_sql, count_sql = listing.statements(shape, sort, keyset)
         prepare = False if listing.plan_depends_on_values(filters) else None
-        with self._db.connection() as conn, conn.pipeline():
-            page = conn.execute(page_sql, params, prepare=prepare)
-            total = conn.execute(listing.count_query(filters, sort), params, prepare=prepare)
-            rows, count = page.fetchall(), total.fetchone()
+        with self._db.connection() as conn:
+            rows = conn.execute(page_sql, params, prepare=prepare).fetchall()
+            count = rows[0] if rows else conn.execute(count_sql, params, prepare=prepare).fetchone()
         assert count is not None
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 

@@ -1,4 +1,5 @@
-"""A real PgBouncer on a free loopback port in front of a test PostgreSQL, for tests about poolers."""
+"""A real PgBouncer on a free loopback port in front of a local PostgreSQL: for the tests (poolers, and
+the suite's pooled pass) and the benchmark's --pgbouncer runs."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import psycopg
 
-from tests.live import free_port
-from tests.postgres import postgres_reachable_tempdir
+from taskapi.devtools.gunicorn import free_port
+from taskapi.devtools.localdb import postgres_reachable_tempdir
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 START_TIMEOUT_SECONDS = 10.0
