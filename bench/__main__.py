@@ -46,6 +46,11 @@ SCENARIOS = ["create", "get", "patch", "toggle", "list", "filtered", "search", "
 MIX_WEIGHTS = {"list": 30, "get": 30, "patch": 15, "toggle": 10, "create": 10, "delete": 5}
 SEARCH_WORDS = ["report", "invoices", "groceries", "dentist", "budget", "meeting", "renew", "garden"]
 SCRIPTS_PER_SCENARIO = 20  # pgbench takes at most 128 script files
+# what --drop-search removes (migration 0005): its GIN index, or the generated column and index
+DROP_SEARCH = {
+    "index": b"DROP INDEX tasks_user_search_terms_idx",
+    "document": b"ALTER TABLE tasks DROP COLUMN search_terms",
+}
 LISTS_PER_USER = 200  # a sidebar as big as real users make them (the Inbox is one)
 # Each bench user's extra lists, and their tasks spread over all their lists (by id, so it is
 # the same spread every run); the count triggers keep open_tasks exact meanwhile.
@@ -303,6 +308,11 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the mix at 64 connections this many seconds, for RSS growth",
     )
     parser.add_argument("--no-ceilings", action="store_true", help="skip pgbench and the hello-world")
+    parser.add_argument(
+        "--drop-search",
+        choices=sorted(DROP_SEARCH),
+        help="before the runs, drop the search index (or the whole search document): its write cost",
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument(
         "--pgbouncer",
@@ -336,6 +346,10 @@ def main(argv: list[str] | None = None) -> None:
             seed(url, users=args.users, tasks=args.tasks, heavy=0, prefix="bench")
             log(f"giving each user {LISTS_PER_USER} lists")
             add_lists(url, args.users)
+            if args.drop_search:
+                log(f"dropping the search {args.drop_search} (searches fail from here on)")
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(DROP_SEARCH[args.drop_search])
             tokens = [
                 issue_dev_token(SECRET, f"bench-user-{n}", ttl_seconds=6 * 3600)
                 for n in range(1, args.users + 1)

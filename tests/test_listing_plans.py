@@ -23,7 +23,8 @@ from taskapi.config import Config
 from taskapi.db import Database as Pool
 from taskapi.db import load_queries, migrations
 from taskapi.devtools import seed
-from taskapi.store import After, ListFilter, Sort, TaskStore
+from taskapi.domain.search import parse
+from taskapi.store import After, ListFilter, Sort, TaskStore, ranked, search
 from taskapi.store import listing as shapes
 from tests.postgres import Database, scratch_database
 
@@ -312,3 +313,27 @@ def test_every_kind_of_search_uses_the_search_index_prepared_or_not(
                 found.append("the search index is not used")
             failures += [f"{kind}: {f}: {sort} keyset={keyset} generic={generic}" for f in found]
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("q", SEARCHES[:-1])
+def test_a_ranked_search_reads_the_newest_tasks_by_the_primary_key_and_better_ones_by_the_search_index(
+    conn: psycopg.Connection[Any], heavy_user: str, q: str
+) -> None:
+    """taskapi.store.ranked's two statements: the window walks the user's newest tasks (a bounded
+    index scan, then a sort of at most that many rows), the tasks above a level come from the
+    search index."""
+    filters, best = ListFilter(q=q), Sort("relevance", descending=True)
+    for keyset in (False, True):
+        params = {**params_for(heavy_user, filters, best, keyset), "window": 1000}
+        newest = shapes.page_query(filters, best, keyset=keyset, source=ranked.NEWEST)
+        window = plan(conn, newest, params, generic=False)
+        limits = [n for n in nodes(window) if n["Node Type"] == "Limit"]
+        scans = [n for limit in limits for n in nodes(limit) if n.get("Index Name") == "tasks_pkey"]
+        assert scans and all(n["Scan Direction"] == "Backward" for n in scans), window
+        assert not any(n["Node Type"] == "Seq Scan" for n in nodes(window))
+        for level in range(1, search.TOP + 1):
+            above = shapes.page_query(filters, best, keyset=keyset, extra=search.at_least(parse(q), level))
+            tree = plan(conn, above, params, generic=False)
+            assert not problems(tree), (level, keyset, problems(tree))
+            searched = any(n.get("Index Name") == "tasks_user_search_terms_idx" for n in nodes(tree))
+            assert searched, (level, keyset, tree)

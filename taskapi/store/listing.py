@@ -36,6 +36,7 @@ _COLUMN_KEYS: dict[str, sql.Composable] = {
     "priority": sql.SQL("priority_rank"),
     "position": sql.SQL("position"),
 }
+TASKS = sql.SQL("tasks")  # what a page reads, unless told otherwise
 SORT_KEYS = (*_COLUMN_KEYS, "relevance")  # relevance: the search's own (taskapi.store.search)
 # What a page returns: the columns a task shows to clients, no more. The rest only the database
 # or the write path reads (sync stamps, lower-cased tags, the ~1 KB search document, the series'
@@ -155,13 +156,25 @@ def parameters(user_id: str, filters: ListFilter, *, limit: int, offset: int, af
     }
 
 
-def page_query(filters: ListFilter, sort: Sort, *, keyset: bool, total: bool = False) -> sql.Composed:
+def page_query(
+    filters: ListFilter,
+    sort: Sort,
+    *,
+    keyset: bool,
+    total: bool = False,
+    source: sql.Composable = TASKS,
+    extra: sql.Composable | None = None,
+) -> sql.Composed:
     """One page (LIMIT %(limit)s OFFSET %(offset)s), each row with its `sort_key`; with `keyset`,
     only the tasks after (%(after_key)s, %(after_id)s) in the sort order; with `total`, each row
-    also carries count_query's total (an uncorrelated subquery: run once, in the same statement)."""
+    also carries count_query's total (an uncorrelated subquery: run once, in the same statement).
+    `source` (rows named tasks) and `extra` (one more condition) serve the ranked search
+    (taskapi.store.ranked)."""
     key = sort_key(sort, filters)
     direction, after_op = _DIRECTIONS[sort.descending]
     where = _conditions(filters, sort)
+    if extra is not None:
+        where = sql.SQL("{} AND {}").format(where, extra)
     if keyset:
         cast = sql.SQL(_CASTS[SORT_KEY_TYPES[sort.by]])
         where = sql.SQL("{} AND ({}, id) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
@@ -171,11 +184,12 @@ def page_query(filters: ListFilter, sort: Sort, *, keyset: bool, total: bool = F
     if total:
         columns = sql.SQL("{}, ({}) AS total").format(columns, count_query(filters, sort))
     return sql.SQL(
-        "SELECT {columns}, {key} AS sort_key FROM tasks WHERE {where} "
+        "SELECT {columns}, {key} AS sort_key FROM {source} WHERE {where} "
         "ORDER BY {key} {direction}, id {direction} LIMIT %(limit)s OFFSET %(offset)s"
     ).format(
         columns=columns,
         key=key,
+        source=source,
         where=where,
         direction=direction,
     )

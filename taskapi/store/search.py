@@ -78,3 +78,18 @@ def relevance(search: Search) -> sql.Composable:
         for n, word in enumerate(_TIERS)
     ]
     return sql.SQL("(CASE {} ELSE 0 END)::real").format(sql.SQL(" ").join(tests))
+
+
+def at_least(search: Search, level: int) -> sql.Composable:
+    """Tasks whose relevance (see _TIERS) is `level` or more: they match one of those tiers (an
+    OR of tsqueries, so the search index answers it). Level 0 is every task the search finds."""
+    if level <= 0:
+        return condition(search)
+    if not search.clauses:  # only excluded terms: every task it finds ranks 0
+        return sql.SQL("false")
+    words = _TIERS[: len(_TIERS) + 1 - level]  # the tiers of value `level` and up
+    tiers = [sql.SQL("({})").format(_query(search, word, exclude=False)) for word in words]
+    return sql.SQL("{} @@ ({})").format(DOCUMENT, sql.SQL(" || ").join(tiers))
+
+
+TOP = len(_TIERS)  # the highest relevance

@@ -16,7 +16,7 @@ from uuid_utils.compat import uuid7
 from taskapi.db import Database
 from taskapi.domain import recurrence, rules
 from taskapi.domain.errors import Invalid
-from taskapi.store import listing
+from taskapi.store import listing, ranked
 from taskapi.store.errors import (
     TaskLimitReached,
     TaskNotFound,
@@ -136,6 +136,8 @@ class TaskStore:
         one for the total only when the page is empty)."""
         params = listing.parameters(user_id, filters, limit=limit + 1, offset=offset, after=after)
         keyset = after is not None
+        if ranked.applies(filters, sort):
+            return self._ranked(user_id, filters, params, limit, keyset=keyset)
         shape = listing.shape_of(filters)
         if shape is None:
             page_sql: Any = listing.page_query(filters, sort, keyset=keyset, total=True)
@@ -147,6 +149,20 @@ class TaskStore:
             rows = conn.execute(page_sql, params, prepare=prepare).fetchall()
             count = rows[0] if rows else conn.execute(count_sql, params, prepare=prepare).fetchone()
         assert count is not None
+        return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
+
+    def _ranked(
+        self, user_id: str, filters: ListFilter, params: dict, limit: int, *, keyset: bool
+    ) -> ListPage:
+        """A search page best first: the total first, which sizes the ranking (taskapi.store.ranked)."""
+        everything = ListFilter()
+        with self._db.connection() as conn:
+            with conn.pipeline():
+                total = conn.execute(listing.count_query(filters, ranked.BEST), params, prepare=False)
+                tasks = conn.execute(listing.count_query(everything, ranked.BEST), {"user_id": user_id})
+                count, owned = total.fetchone(), tasks.fetchone()
+            assert count is not None and owned is not None
+            rows = ranked.page(conn, filters, params, count["total"], owned["total"], keyset=keyset)
         return ListPage(rows[:limit], count["total"], has_more=len(rows) > limit)
 
     def update(
