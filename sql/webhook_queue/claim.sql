@@ -1,7 +1,8 @@
 -- Across users (the one statement that is: a worker serves everyone): lease up to %(limit)s due
 -- deliveries for %(lease_seconds)s, each the head (lowest seq) of its enabled subscription's
 -- pending queue, so a subscription has one attempt in flight and its events go out in order.
--- SKIP LOCKED: workers running this at once each take other rows.
+-- SKIP LOCKED: workers running this at once each take other rows. Each comes with what its attempt
+-- sends: the event and the subscription's url and secret.
 WITH heads AS (
     SELECT DISTINCT ON (h.user_id, h.subscription_id) h.user_id, h.subscription_id, h.event_id
     FROM webhook_queue AS h
@@ -23,6 +24,9 @@ UPDATE webhook_queue AS w SET
     attempts = w.attempts + 1,
     lease_token = %(lease_token)s,
     leased_until = now() + make_interval(secs => %(lease_seconds)s)
-FROM due
+FROM due, webhook_events AS e, webhook_subscriptions AS s
 WHERE w.user_id = due.user_id AND w.subscription_id = due.subscription_id AND w.event_id = due.event_id
-RETURNING w.user_id, w.subscription_id, w.event_id, w.attempts;
+  AND e.user_id = w.user_id AND e.id = w.event_id
+  AND s.user_id = w.user_id AND s.id = w.subscription_id
+RETURNING w.user_id, w.subscription_id, w.event_id, w.attempts,
+    e.type, e.data, e.created_at, s.url, s.secret;

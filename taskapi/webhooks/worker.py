@@ -118,9 +118,7 @@ class Worker:
 
     def _deliver(self, lease: Lease) -> None:
         try:
-            event = self.queue.load(lease)
-            if event is None:
-                return  # the subscription was deleted meanwhile
+            event = lease.event
             body = event_body(event)
             headers = signed_headers(event["secret"], str(event["id"]), body)
             answer = self.sender.send(event["url"], headers, body)
