@@ -32,9 +32,11 @@ class Lease:
 _EVENT_COLUMNS = ("type", "data", "created_at", "url", "secret")
 
 
-def _lease(row: Row, token: UUID) -> Lease:
-    event = {"id": row["event_id"], **{name: row[name] for name in _EVENT_COLUMNS}}
-    return Lease(row["user_id"], row["subscription_id"], row["event_id"], row["attempts"], token, event)
+def _lease(row: Row, token: UUID, prefix: str = "") -> Lease:
+    """The lease in `row` (its event's columns named with `prefix`)."""
+    event_id, attempts = row[f"{prefix}event_id"], row[f"{prefix}attempts"]
+    event = {"id": event_id, **{name: row[prefix + name] for name in _EVENT_COLUMNS}}
+    return Lease(row["user_id"], row["subscription_id"], event_id, attempts, token, event)
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,16 @@ class DeliveryQueue:
             rows = conn.execute(self._claim, params).fetchall()
         return [_lease(row, token) for row in rows]
 
-    def record(self, lease: Lease, outcome: Outcome, window_seconds: float) -> str | None:
+    def record(
+        self, lease: Lease, outcome: Outcome, window_seconds: float, next_lease_seconds: float | None = None
+    ) -> tuple[str | None, Lease | None]:
         """Log the attempt and move the delivery on: its state now (a retry past `window_seconds`
-        of retrying is failed), or None when the lease was lost meanwhile."""
+        of retrying is failed), or None when the lease was lost meanwhile; and, given
+        `next_lease_seconds`, the subscription's next delivery leased for that long when this one
+        is done with and the next is due (else None): the same round trip claims it."""
         params = {
+            "claim_next": next_lease_seconds is not None,
+            "lease_seconds": next_lease_seconds or 0,
             "window_seconds": window_seconds,
             "id": uuid7(),
             "user_id": lease.user_id,
@@ -85,7 +93,13 @@ class DeliveryQueue:
         }
         with self._db.connection() as conn:
             row = conn.execute(self._record, params).fetchone()
-        return None if row is None else str(row["state"])
+        if row is None:
+            return None, None
+        if row["next_event_id"] is None:
+            return str(row["state"]), None
+        return str(row["state"]), _lease(
+            {**row, "user_id": lease.user_id, "subscription_id": lease.subscription_id}, lease.token, "next_"
+        )
 
     def disable(self, user_id: str, subscription_id: UUID) -> None:
         with self._db.connection() as conn:
