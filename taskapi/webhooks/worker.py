@@ -75,6 +75,7 @@ class Worker:
                     self._check_parent()
             # leaving the `with` waited for the attempts in flight
         finally:
+            self.sender.close()
             self.db.close()
         log.info("webhook worker stopped")
 
