@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import itertools
 import select
 import socket
 import ssl
@@ -65,6 +66,45 @@ class _PinnedTlsConnection(_PinnedConnection):
     def connect(self) -> None:
         super().connect()
         self.sock = self.context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+class _Deadlines:
+    """One thread that cuts off the answers that ran past their deadline (a timer per POST would
+    start a thread per POST, and starting one waits for the interpreter to switch to it)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._watched: dict[int, tuple[float, socket.socket, threading.Event]] = {}
+        self._keys = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, sock: socket.socket, seconds: float) -> tuple[int, threading.Event]:
+        """Shut `sock` down in `seconds` unless cancelled; the event is set when it was."""
+        cut = threading.Event()
+        with self._cond:
+            key = next(self._keys)
+            self._watched[key] = (time.monotonic() + seconds, sock, cut)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="webhook-deadlines", daemon=True)
+                self._thread.start()
+            if len(self._watched) == 1:  # the thread may be waiting for a first deadline
+                self._cond.notify()
+        return key, cut
+
+    def cancel(self, key: int) -> None:
+        with self._cond:
+            self._watched.pop(key, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for key, (at, sock, cut) in list(self._watched.items()):
+                    if at <= now:
+                        del self._watched[key]
+                        _cut(sock, cut)
+                soonest = min((at for at, _, _ in self._watched.values()), default=None)
+                self._cond.wait(None if soonest is None else soonest - now)
 
 
 class _IdleConnections:
@@ -128,6 +168,7 @@ class Sender:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self._idle = _IdleConnections()
+        self._deadlines = _Deadlines()
 
     @property
     def longest_seconds(self) -> float:
@@ -184,9 +225,7 @@ class Sender:
         try:
             conn.sock.settimeout(self.read_timeout)
             # the read timeout bounds each read; this bounds the whole answer (a trickle too)
-            cut = threading.Event()
-            deadline = threading.Timer(self.read_timeout, _cut, (conn.sock, cut))
-            deadline.start()
+            deadline, cut = self._deadlines.watch(conn.sock, self.read_timeout)
             try:
                 all_headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
                 conn.request("POST", path, body=body, headers=all_headers)
@@ -197,7 +236,7 @@ class Sender:
                     raise TimeoutError("no whole answer in time") from None
                 raise
             finally:
-                deadline.cancel()
+                self._deadlines.cancel(deadline)
             keep = response.isclosed() and not response.will_close and not cut.is_set()
             return response.status, parse_retry_after(response.getheader("Retry-After"))
         finally:
