@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float  # time.monotonic() when it arrived
+    peer_port: int = 0  # the sender's port: one per connection
 
 
 # what the receiver answers: a status, and optionally headers and a delay before answering
@@ -49,10 +51,14 @@ Reply = tuple[int, dict[str, str], float]
 
 @dataclass
 class Receiver:
-    """A threaded http.server that records every POST and answers with `answer(request)`."""
+    """A threaded http.server that records every POST and answers with `answer(request)`; over
+    HTTP/1.0 it closes each connection after its answer, over HTTP/1.1 it keeps it open, unless
+    `drop_after_answer` (then it closes it without saying so, as an idle timeout would)."""
 
     port: int = field(default_factory=free_port)
     answer: Callable[[Received], Reply] = lambda _: (200, {}, 0.0)
+    protocol: str = "HTTP/1.0"
+    drop_after_answer: bool = False
     received: list[Received] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -64,11 +70,12 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = receiver.protocol
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                got = Received(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()
-                )
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                got = Received(self.path, headers, body, time.monotonic(), self.client_address[1])
                 receiver.received.append(got)
                 status, headers, delay = receiver.answer(got)
                 time.sleep(delay)
@@ -78,6 +85,10 @@ class Receiver:
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
+                if receiver.drop_after_answer:
+                    self.wfile.flush()
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -103,9 +114,9 @@ class Receiver:
 
 @contextmanager
 def receiver(
-    answer: Callable[[Received], Reply] | None = None, *, started: bool = True
+    answer: Callable[[Received], Reply] | None = None, *, started: bool = True, **options: Any
 ) -> Iterator[Receiver]:
-    got = Receiver(answer=answer) if answer else Receiver()
+    got = Receiver(answer=answer, **options) if answer else Receiver(**options)
     if started:
         got.start()
     try:

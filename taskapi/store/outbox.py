@@ -1,4 +1,4 @@
-"""DeliveryQueue: what the delivery workers do with the webhook queue (lease, load, record, purge)."""
+"""DeliveryQueue: what the delivery workers do with the webhook queue (lease, record, purge)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,27 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class Lease:
-    """One delivery a worker holds for one attempt (number `attempt`) until it records it."""
+    """One delivery a worker holds for one attempt (number `attempt`) until it records it, with
+    what the attempt sends: `event` has the event's id, type, data and created_at and the
+    subscription's url and secret."""
 
     user_id: str
     subscription_id: UUID
     event_id: UUID
     attempt: int
     token: UUID
+    event: Row
+
+
+# the columns of a claimed row that are the event and its subscription
+_EVENT_COLUMNS = ("type", "data", "created_at", "url", "secret")
+
+
+def _lease(row: Row, token: UUID, prefix: str = "") -> Lease:
+    """The lease in `row` (its event's columns named with `prefix`)."""
+    event_id, attempts = row[f"{prefix}event_id"], row[f"{prefix}attempts"]
+    event = {"id": event_id, **{name: row[prefix + name] for name in _EVENT_COLUMNS}}
+    return Lease(row["user_id"], row["subscription_id"], event_id, attempts, token, event)
 
 
 @dataclass(frozen=True)
@@ -41,33 +55,29 @@ class DeliveryQueue:
     def __init__(self, db: Database, queries: Mapping[str, bytes]) -> None:
         self._db = db
         self._claim = queries["webhook_queue/claim"]
-        self._load = queries["webhook_queue/load"]
         self._record = queries["webhook_queue/record"]
         self._disable = queries["webhook_queue/disable"]
         self._purge = queries["webhook_queue/purge"]
 
     def claim(self, limit: int, lease_seconds: float) -> list[Lease]:
-        """Lease up to `limit` due deliveries, each the next one of its subscription (of any user)."""
+        """Lease up to `limit` due deliveries, each the next one of its subscription (of any user),
+        with what each sends."""
         token = uuid4()
         params = {"limit": limit, "lease_seconds": lease_seconds, "lease_token": token}
         with self._db.connection() as conn:
             rows = conn.execute(self._claim, params).fetchall()
-        return [Lease(r["user_id"], r["subscription_id"], r["event_id"], r["attempts"], token) for r in rows]
+        return [_lease(row, token) for row in rows]
 
-    def load(self, lease: Lease) -> Row | None:
-        """The event and the subscription's url, secret and enabled flag (None: either is gone)."""
-        params = {
-            "user_id": lease.user_id,
-            "event_id": lease.event_id,
-            "subscription_id": lease.subscription_id,
-        }
-        with self._db.connection() as conn:
-            return conn.execute(self._load, params).fetchone()
-
-    def record(self, lease: Lease, outcome: Outcome, window_seconds: float) -> str | None:
+    def record(
+        self, lease: Lease, outcome: Outcome, window_seconds: float, next_lease_seconds: float | None = None
+    ) -> tuple[str | None, Lease | None]:
         """Log the attempt and move the delivery on: its state now (a retry past `window_seconds`
-        of retrying is failed), or None when the lease was lost meanwhile."""
+        of retrying is failed), or None when the lease was lost meanwhile; and, given
+        `next_lease_seconds`, the subscription's next delivery leased for that long when this one
+        is done with and the next is due (else None): the same round trip claims it."""
         params = {
+            "claim_next": next_lease_seconds is not None,
+            "lease_seconds": next_lease_seconds or 0,
             "window_seconds": window_seconds,
             "id": uuid7(),
             "user_id": lease.user_id,
@@ -83,7 +93,13 @@ class DeliveryQueue:
         }
         with self._db.connection() as conn:
             row = conn.execute(self._record, params).fetchone()
-        return None if row is None else str(row["state"])
+        if row is None:
+            return None, None
+        if row["next_event_id"] is None:
+            return str(row["state"]), None
+        return str(row["state"]), _lease(
+            {**row, "user_id": lease.user_id, "subscription_id": lease.subscription_id}, lease.token, "next_"
+        )
 
     def disable(self, user_id: str, subscription_id: UUID) -> None:
         with self._db.connection() as conn:
