@@ -16,7 +16,7 @@ from taskapi.devtools.pgbouncer import pgbouncer
 from tests.api import TEST_SECRET, Api
 from tests.live import migrated_database
 from tests.postgres import Database, throwaway_database
-from tests.webhooks import hook_app
+from tests.webhooks import hook_app, user_api, worker_process
 
 POOLED = "pooled"  # the marker of tests whose app reaches PostgreSQL as --via-pgbouncer says
 DIRECT = "direct"  # tests about the connection itself (backend pids, prepared statements): never pooled
@@ -100,6 +100,19 @@ def webhook_app(hook_db: str, config: Config, app_route: Callable[[str], str]) -
     app = hook_app(app_route(hook_db), prepared_statements=config.db_prepared_statements)
     yield app
     app.close()
+
+
+@pytest.fixture(scope="module")
+def hook_worker(hook_db: str) -> Iterator[None]:
+    """A real delivery worker process serving hook_db while the module's tests run."""
+    with worker_process(hook_db):
+        yield
+
+
+@pytest.fixture
+def user(webhook_app: TaskApp) -> Api:
+    """A new user of webhook_app."""
+    return user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture(scope="session")

@@ -4,25 +4,13 @@ keeps them open, and a new one (resolved and checked again) when it has closed a
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from taskapi.app import TaskApp
 from tests.api import Api
-from tests.webhooks import receiver, subscribe, user_api, worker_process
+from tests.webhooks import receiver, subscribe
 
-
-@pytest.fixture(scope="module", autouse=True)
-def worker(hook_db: str) -> Iterator[None]:
-    with worker_process(hook_db):
-        yield
-
-
-@pytest.fixture
-def user(webhook_app: TaskApp) -> Api:
-    return user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
+pytestmark = pytest.mark.usefixtures("hook_worker")  # a delivery worker on hook_db for the module
 
 
 def test_a_receiver_that_keeps_connections_open_gets_a_subscriptions_events_over_one(user: Api) -> None:

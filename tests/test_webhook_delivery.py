@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -15,18 +14,9 @@ from standardwebhooks import Webhook
 
 from taskapi.app import TaskApp
 from tests.api import Api
-from tests.webhooks import Received, receiver, subscribe, user_api, worker_process
+from tests.webhooks import Received, receiver, subscribe, user_api
 
-
-@pytest.fixture(scope="module", autouse=True)
-def worker(hook_db: str) -> Iterator[None]:
-    with worker_process(hook_db):
-        yield
-
-
-@pytest.fixture
-def user(webhook_app: TaskApp) -> Api:
-    return user_api(webhook_app, f"user-{uuid.uuid4().hex[:12]}")
+pytestmark = pytest.mark.usefixtures("hook_worker")  # a delivery worker on hook_db for the module
 
 
 def bodies(received: list[Received]) -> list[dict[str, Any]]:
