@@ -22,10 +22,13 @@ from taskapi.db import pool as db
 _recording: list[str] | None = None
 # the new tasks' rows, a JSON array the INSERT reads with jsonb_to_recordset: each gets a fresh id
 _NEW_ROWS = re.compile(r"jsonb_to_recordset\(('(?:[^']|'')*'(?:::jsonb)+)\)")
-_FRESH_IDS = (
-    r"jsonb_to_recordset((SELECT jsonb_agg(e || jsonb_build_object('id', gen_random_uuid())) "
-    r"FROM jsonb_array_elements(\1) AS e))"
-)
+
+
+def _fresh_ids(match: re.Match[str]) -> str:
+    # `"key": value`, not `"key":value`: pgbench -M prepared reads `:value` as one of its variables
+    rows = match.group(1).replace('":', '": ')
+    fresh = "jsonb_agg(e || jsonb_build_object('id', gen_random_uuid()))"
+    return f"jsonb_to_recordset((SELECT {fresh} FROM jsonb_array_elements({rows}) AS e))"  # noqa: S608 - the recorded literal
 
 
 class RecordingConnection(db.PooledConnection):
@@ -62,5 +65,5 @@ def record(call: Callable[[], falcon.testing.Result]) -> str:
         _recording = None
     if result.status_code >= 400:
         raise RuntimeError(f"capturing a request failed: {result.status_code} {result.text}")
-    fresh = [_NEW_ROWS.sub(_FRESH_IDS, s) for s in statements]
+    fresh = [_NEW_ROWS.sub(_fresh_ids, s) for s in statements]
     return "".join(f"{s};\n" for s in fresh)
