@@ -104,6 +104,27 @@ def test_the_retry_endpoint_sends_a_delivered_event_again_with_the_same_id(user:
     assert user.request("POST", unknown).status_code == 404
 
 
+def test_a_retry_of_an_older_event_goes_out_within_a_running_chain(user: Api) -> None:
+    """The worker chains a busy subscription's events (each answered after 50 ms); a retry of an
+    event delivered before the run reopens an event older than the chain's: it is sent once more
+    while the run is still going (not left until the run ends), and nothing else twice."""
+    with receiver(lambda _: (200, {}, 0.05)) as hook:
+        subscription = subscribe(user, hook.url)
+        user.create(title="first")
+        first = hook.wait_for(1)[0].headers["webhook-id"]
+        log = wait_for_log(user, subscription["id"], lambda log: len(log) == 1)
+        run = [{"method": "POST", "path": "/api/v1/tasks", "body": {"title": f"t{i}"}} for i in range(20)]
+        assert user.request("POST", "/api/v1/batch", json={"operations": run}).status_code == 200
+        hook.wait_for(3)  # the chain is under way
+        path = f"/api/v1/webhooks/{subscription['id']}/deliveries/{log[0]['id']}/retry"
+        assert user.request("POST", path).status_code == 202
+        retried_at = len(hook.received)
+        ids = [got.headers["webhook-id"] for got in hook.wait_for(22)]
+    assert retried_at < 21  # the retry came while the run's events were still going out
+    assert ids.count(first) == 2 and len(ids) == 22 and len(set(ids)) == 21
+    assert ids.index(first, 1) < len(ids) - 1  # sent within the chain, not after its end
+
+
 def test_after_the_retry_window_a_delivery_is_failed(hook_db: str, user: Api) -> None:
     def age_then_fail(got: Received) -> Reply:
         # the delivery has been retried for longer than WEBHOOK_RETRY_HOURS by the next attempt
