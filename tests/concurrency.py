@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from prometheus_client import REGISTRY
+
 T = TypeVar("T")
 
 
@@ -48,3 +50,9 @@ def race(threads: int, call: Callable[[int], T], timeout: float = 60) -> Race[T]
     if errors:
         raise errors[0]
     return Race([r for r in results if r is not None], most)  # type: ignore[misc]
+
+
+def conflicts() -> float:
+    """How many requests this process answered 503 because PostgreSQL rolled their transaction
+    back to break a deadlock (or a serialization failure)."""
+    return REGISTRY.get_sample_value("taskapi_database_unavailable_total", {"reason": "conflict"}) or 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import falcon.testing
 import pytest
@@ -123,6 +124,16 @@ def client(app: TaskApp) -> falcon.testing.TestClient:
 @pytest.fixture
 def new_user() -> Callable[[], str]:
     return lambda: f"user-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def wide(config: Config, new_user: Callable[[], str]) -> Iterator[Api]:
+    """One user on an app with a pool of 16 connections: 16 threads' transactions at once."""
+    app = create_app(replace(config, db_pool_max_size=16))
+    try:
+        yield Api(falcon.testing.TestClient(app), new_user())
+    finally:
+        app.close()
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from prometheus_client import REGISTRY
 
 from taskapi.resources import batch as batch_module
 from tests.api import Api
-from tests.concurrency import race
+from tests.concurrency import conflicts, race
 from tests.postgres import Database
 
 BATCH = "/api/v1/batch"
@@ -27,10 +26,6 @@ def patch_all(task_ids: list[str], title: str) -> list[dict[str, Any]]:
 
 def read(api: Api, task_id: str) -> dict[str, Any]:
     return api.request("GET", f"{TASKS}/{task_id}").json
-
-
-def conflicts() -> float:
-    return REGISTRY.get_sample_value("taskapi_database_unavailable_total", {"reason": "conflict"}) or 0
 
 
 def test_batches_on_the_same_tasks_never_interleave(alice: Api) -> None:

@@ -3,39 +3,17 @@ contention asserted)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
-import falcon.testing
 import psycopg
-import pytest
-from prometheus_client import REGISTRY
 
-from taskapi.app import create_app
-from taskapi.config import Config
 from tests.api import Api
-from tests.concurrency import race
+from tests.concurrency import conflicts, race
 from tests.postgres import Database
 
 TASKS = "/api/v1/tasks"
 PRIORITIES = ("low", "medium", "high")
 THREADS = 16
-
-
-@pytest.fixture
-def wide(config: Config) -> Iterator[Api]:
-    """One user on an app with a pool as wide as the threads: 16 transactions at once."""
-    app = create_app(replace(config, db_pool_max_size=THREADS))
-    try:
-        yield Api(falcon.testing.TestClient(app), f"user-{uuid.uuid4().hex[:12]}")
-    finally:
-        app.close()
-
-
-def conflicts() -> float:
-    return REGISTRY.get_sample_value("taskapi_database_unavailable_total", {"reason": "conflict"}) or 0
 
 
 def deltas_appended(database: Database) -> int:

@@ -4,15 +4,9 @@ stays exact without deadlocks (real threads, contention asserted)."""
 from __future__ import annotations
 
 import random
-import uuid
-from collections.abc import Iterator
-from dataclasses import replace
 
-import falcon.testing
 import pytest
 
-from taskapi.app import create_app
-from taskapi.config import Config
 from tests.api import Api
 from tests.concurrency import race
 
@@ -65,16 +59,6 @@ def test_two_moves_that_together_make_a_cycle_cannot_both_succeed(alice: Api) ->
         parents = {t["id"]: alice.request("GET", f"{TASKS}/{t['id']}").json["parent_id"] for t in pair}
         assert sum(p is not None for p in parents.values()) == 1
     assert clashes > 0
-
-
-@pytest.fixture
-def wide(config: Config) -> Iterator[Api]:
-    """One user on an app with a pool as wide as its threads: 16 transactions at once."""
-    app = create_app(replace(config, db_pool_max_size=16))
-    try:
-        yield Api(falcon.testing.TestClient(app), f"user-{uuid.uuid4().hex[:12]}")
-    finally:
-        app.close()
 
 
 def test_open_tasks_stays_exact_under_concurrent_writes_of_one_user(wide: Api) -> None:
