@@ -46,10 +46,13 @@ SCENARIOS = ["create", "get", "patch", "toggle", "list", "filtered", "search", "
 MIX_WEIGHTS = {"list": 30, "get": 30, "patch": 15, "toggle": 10, "create": 10, "delete": 5}
 SEARCH_WORDS = ["report", "invoices", "groceries", "dentist", "budget", "meeting", "renew", "garden"]
 SCRIPTS_PER_SCENARIO = 20  # pgbench takes at most 128 script files
-# what --drop-search removes (migration 0005): its GIN index, or the generated column and index
+# what --drop-search removes (migrations 0005, 0009): its GIN index, or everything a write pays
+# for search: the vocabulary's triggers, the generated column and its index
 DROP_SEARCH = {
     "index": b"DROP INDEX tasks_user_search_terms_idx",
-    "document": b"ALTER TABLE tasks DROP COLUMN search_terms",
+    "document": b"DROP TRIGGER tasks_search_learn_insert ON tasks;"
+    b" DROP TRIGGER tasks_search_learn_update ON tasks;"
+    b" ALTER TABLE tasks DROP COLUMN search_terms",
 }
 LISTS_PER_USER = 200  # a sidebar as big as real users make them (the Inbox is one)
 # Each bench user's extra lists, and their tasks spread over all their lists (by id, so it is

@@ -148,5 +148,51 @@ def test_the_search_migration_rolls_back_to_the_english_document_and_applies_aga
     migrations.apply(empty_url)
     assert _search_objects(empty_url)["search index"]
     with psycopg.connect(empty_url) as conn:
-        found = "SELECT count(*) FROM tasks WHERE search_terms @@ taskapi_search_match(%s, false)"
-        assert conn.execute(found, ["BUY mlik"]).fetchone()[0] == 1
+        found = "SELECT count(*) FROM tasks WHERE search_terms @@ taskapi_search_match('u', %s, false)"
+        assert conn.execute(found, ["BUY mlik"]).fetchone()[0] == 1  # the task's words were learned
+
+
+_FOUND = "SELECT count(*) FROM tasks WHERE search_terms @@ "
+_TYPO_FOUND = {
+    "0008.counters": _FOUND + "taskapi_search_match(%s, false)",
+    "0009.search-vocabulary": _FOUND + "taskapi_search_match('u', %s, false)",
+}
+_VOCABULARY = """
+SELECT to_regclass('search_words') IS NOT NULL AS vocabulary,
+       (SELECT count(*) FROM tasks, unnest(tsvector_to_array(search_terms)) AS lexeme
+        WHERE lexeme LIKE '~%%') AS "typo keys in documents"
+"""
+
+
+def _typo_state(url: str, migration: str) -> tuple[dict[str, object], int]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        state = conn.execute(_VOCABULARY).fetchone()
+        found = conn.execute(_TYPO_FOUND[migration], ["plumbr"]).fetchone()
+    assert state is not None and found is not None
+    return dict(state), found["count"]
+
+
+def test_the_vocabulary_migration_takes_typo_keys_out_of_documents_and_rolls_back(empty_url: str) -> None:
+    _apply_through(empty_url, "0008.counters")
+    with psycopg.connect(empty_url) as conn:  # written before the vocabulary existed
+        inbox = "INSERT INTO lists (user_id, id, name, is_inbox) VALUES ('u', gen_random_uuid(), %s, true)"
+        (list_id,) = conn.execute(inbox + " RETURNING id", ["Inbox"]).fetchone()  # type: ignore[misc]
+        task = "INSERT INTO tasks (user_id, id, title, list_id) VALUES ('u', gen_random_uuid(), %s, %s)"
+        conn.execute(task, ["Call the plumber", list_id])
+    keys_before = _typo_state(empty_url, "0008.counters")[0]["typo keys in documents"]
+    assert keys_before > 0
+
+    migrations.apply(empty_url)
+    assert _typo_state(empty_url, "0009.search-vocabulary") == (
+        {"vocabulary": True, "typo keys in documents": 0},
+        1,  # the typo is found through the words learned from the existing task
+    )
+
+    assert migrations.rollback(empty_url) == ["0009.search-vocabulary"]
+    assert _typo_state(empty_url, "0008.counters") == (
+        {"vocabulary": False, "typo keys in documents": keys_before},
+        1,
+    )
+
+    migrations.apply(empty_url)
+    assert _typo_state(empty_url, "0009.search-vocabulary")[1] == 1

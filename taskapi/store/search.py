@@ -1,8 +1,10 @@
 """The search's SQL: which tasks a search keeps, and its relevance, from the parsed terms.
 
-Each term's text is a parameter (%(q0)s, %(q1)s, ...) handed to a function of migration 0005 that
-folds and splits it exactly as the tasks' `search_terms` were; the SQL around them is fixed
-fragments joined by the parsed shape (AND of clauses, OR within one, NOT for excluded terms).
+Each term's text is a parameter (%(q0)s, %(q1)s, ...) handed to a function of migrations 0005 and
+0009 that folds and splits it exactly as the tasks' `search_terms` were (a typo is looked up in
+the user's vocabulary); the SQL around them is fixed fragments joined by the parsed shape (AND of
+clauses, OR within one, NOT for excluded terms). Each whole query is a scalar subquery, so
+PostgreSQL builds it once a statement (not once a row, nor while planning).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from psycopg import sql
 
 from taskapi.domain.search import Search, Term
 
-DOCUMENT = sql.SQL("search_terms")  # a stored column of migration 0005
+DOCUMENT = sql.SQL("search_terms")  # a stored column of migration 0009
 
 # what a word finds: a word or a prefix, or a typo of one, in the title or the description
-_MATCH = sql.SQL("taskapi_search_match({}, false)")
+_MATCH = sql.SQL("taskapi_search_match(%(user_id)s, {}, false)")
 _WHOLE = sql.SQL("taskapi_search_term({}, false, false)")
 _PHRASE = sql.SQL("taskapi_search_phrase({})")
 
@@ -27,7 +29,7 @@ _TIERS: tuple[sql.SQL, ...] = (
     sql.SQL("taskapi_search_term({}, true, true)"),
     _WHOLE,
     sql.SQL("taskapi_search_term({}, true, false)"),
-    sql.SQL("taskapi_search_match({}, true)"),
+    sql.SQL("taskapi_search_match(%(user_id)s, {}, true)"),
 )
 
 
@@ -59,11 +61,16 @@ def _query(search: Search, word: sql.SQL, *, exclude: bool) -> sql.Composable:
     return sql.SQL(" && ").join(parts)
 
 
+def _matches(query: sql.Composable) -> sql.Composable:
+    """The document matches the tsquery, built once (an uncorrelated subquery: an InitPlan)."""
+    return sql.SQL("{} @@ (SELECT {})").format(DOCUMENT, query)
+
+
 def condition(search: Search) -> sql.Composable:
     """Tasks the search finds (a search of no words at all finds none)."""
     if not search.clauses and not search.excluded:
         return sql.SQL("false")
-    return sql.SQL("{} @@ ({})").format(DOCUMENT, _query(search, _MATCH, exclude=True))
+    return _matches(_query(search, _MATCH, exclude=True))
 
 
 def relevance(search: Search) -> sql.Composable:
@@ -72,9 +79,7 @@ def relevance(search: Search) -> sql.Composable:
         return sql.SQL("0::real")
 
     tests = [
-        sql.SQL("WHEN {} @@ ({}) THEN {}").format(
-            DOCUMENT, _query(search, word, exclude=False), len(_TIERS) - n
-        )
+        sql.SQL("WHEN {} THEN {}").format(_matches(_query(search, word, exclude=False)), len(_TIERS) - n)
         for n, word in enumerate(_TIERS)
     ]
     return sql.SQL("(CASE {} ELSE 0 END)::real").format(sql.SQL(" ").join(tests))
@@ -89,7 +94,7 @@ def at_least(search: Search, level: int) -> sql.Composable:
         return sql.SQL("false")
     words = _TIERS[: len(_TIERS) + 1 - level]  # the tiers of value `level` and up
     tiers = [sql.SQL("({})").format(_query(search, word, exclude=False)) for word in words]
-    return sql.SQL("{} @@ ({})").format(DOCUMENT, sql.SQL(" || ").join(tiers))
+    return _matches(sql.SQL(" || ").join(tiers))
 
 
 TOP = len(_TIERS)  # the highest relevance
