@@ -4,6 +4,8 @@ workers: multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set, which gunicorn.
 
 from __future__ import annotations
 
+import threading
+
 from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter("taskapi_http_requests_total", "HTTP requests answered.", ["route", "method", "status"])
@@ -34,7 +36,28 @@ DATABASE_REACHABLE = Gauge(
 )
 
 
-def observe_pool(stats: dict[str, int]) -> None:
-    POOL_CONNECTIONS.labels("size").set(stats.get("pool_size", 0))
-    POOL_CONNECTIONS.labels("in_use").set(stats.get("pool_size", 0) - stats.get("pool_available", 0))
-    POOL_WAITING.set(stats.get("requests_waiting", 0))
+class _PoolGauges:
+    """The pool's gauges, written only when a value changed. In multiprocess mode every write is
+    a write to an mmap'd file under prometheus-client's one lock for the whole process, and on
+    most requests the pool looks as it did on the one before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the gauges always hold `_last`, whichever thread wrote
+        self._last: tuple[int, int, int] | None = None
+        self._gauges: tuple[Gauge, Gauge, Gauge] | None = None
+
+    def observe(self, stats: dict[str, int]) -> None:
+        size = stats.get("pool_size", 0)
+        values = (size, size - stats.get("pool_available", 0), stats.get("requests_waiting", 0))
+        if values == self._last:
+            return
+        with self._lock:
+            if self._gauges is None:  # made on first use: in the worker, never in gunicorn's master
+                size_gauge, in_use = POOL_CONNECTIONS.labels("size"), POOL_CONNECTIONS.labels("in_use")
+                self._gauges = (size_gauge, in_use, POOL_WAITING)
+            for gauge, value in zip(self._gauges, values, strict=True):
+                gauge.set(value)
+            self._last = values
+
+
+observe_pool = _PoolGauges().observe

@@ -31,16 +31,24 @@ class RequestMetrics:
 
     def __init__(self, pool_stats: Any) -> None:
         self.pool_stats = pool_stats  # () -> psycopg_pool's get_stats() dict
+        # each label set's series, looked up once: `labels()` takes the metric's lock and
+        # converts every value to text on each call
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
         route = route_label(req)
         method = req.method if req.method in _METHODS else "OTHER"
-        REQUESTS.labels(route, method, str(resp.status_code)).inc()
+        key = (route, method, resp.status_code)
+        series = self._series.get(key)
+        if series is None:
+            series = (REQUESTS.labels(route, method, str(resp.status_code)), LATENCY.labels(route, method))
+            self._series[key] = series
+        series[0].inc()
         started = getattr(req.context, "started", None)
         if started is not None:
-            LATENCY.labels(route, method).observe(time.perf_counter() - started)
+            series[1].observe(time.perf_counter() - started)
         observe_pool(self.pool_stats())
 
 
