@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 import pglast
 import psycopg
 import pytest
@@ -59,6 +60,32 @@ def test_default_listing_is_newest_first_with_an_exact_total(alice: Api, bob: Ap
     assert [t["title"] for t in body["items"]] == ["task 2", "task 1", "task 0"]
     assert body["total"] == 3
     assert (body["limit"], body["offset"], body["next_cursor"]) == (50, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("params", "listed"),
+    [({}, 3), ({"sort_by": "title"}, 3), ({"q": "shared"}, 3), ({"completed": "true"}, 2)],
+)
+def test_a_listed_task_is_byte_for_byte_what_reading_it_returns(
+    alice: Api, params: dict[str, Any], listed: int
+) -> None:
+    parent = alice.create(title="shared parent", tags=["Work", "home"], priority="high")
+    alice.create(title="shared child", parent_id=parent["id"], description="with text")
+    alice.create(
+        title="shared series",
+        due_date="2030-01-06T09:30:00+02:00",
+        reminder_at="2030-01-06T07:00:00Z",
+        timezone="Europe/Berlin",
+        recurrence_rule="FREQ=WEEKLY;BYDAY=MO",
+    )
+    assert alice.request("POST", f"/api/v1/tasks/{parent['id']}/toggle").status_code == 200
+
+    items = listing(alice, **params)["items"]
+
+    assert len(items) == listed  # completing the parent completed its subtask too
+    for item in items:
+        read = alice.request("GET", f"/api/v1/tasks/{item['id']}")
+        assert orjson.dumps(item) == read.content  # the same keys, in the same order, same values
 
 
 def test_filters_combine_and_total_counts_the_filtered_set(alice: Api) -> None:

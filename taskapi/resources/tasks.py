@@ -20,7 +20,7 @@ from taskapi.openapi.facts import (
     operation,
     problems,
 )
-from taskapi.schemas import LIST_QUERY, TASK_INPUT, TASK_MOVE, ListQuery, load, task_json
+from taskapi.schemas import LIST_QUERY, TASK_INPUT, TASK_MOVE, ListQuery, listed_task_json, load, task_json
 from taskapi.store import After, IdempotencyStore, ListFilter, MoveAfter, Sort, TaskChange, TaskStore
 from taskapi.store.listing import SORT_KEY_TYPES
 
@@ -146,7 +146,7 @@ class TaskCollection(_TaskResource):
         send_json(
             resp,
             {
-                "items": [task_json(row) for row in page.rows],
+                "items": [listed_task_json(row) for row in page.rows],
                 "total": page.total,
                 "limit": query["limit"],
                 "offset": query["offset"],

@@ -63,6 +63,7 @@ from taskapi.schemas.tasks import (
     TaskInput,
     TaskMove,
     TaskSchema,
+    listed_task_json,
     task_json,
 )
 
@@ -192,6 +193,7 @@ __all__ = [
     "doc",
     "flatten_errors",
     "list_json",
+    "listed_task_json",
     "load",
     "task_json",
 ]

@@ -45,11 +45,21 @@ INTERNAL_COLUMNS = (
     "tags_lower", "change_xid", "change_seq", "search_terms",
     "priority_rank", "series_start", "occurrence", "previous_id", "next_id",
 )  # fmt: skip
+# In the order the API shows a task's fields, with is_recurring derived in its place: a page's row
+# is the task's JSON object already, plus its sort_key (and total), so the response builds no
+# second dict per row (taskapi.schemas.tasks.listed_task_json).
 PAGE_COLUMNS = (
-    "user_id", "id", "title", "description", "completed", "completed_at", "priority",
+    "id", "user_id", "title", "description", "completed", "completed_at", "priority",
     "tags", "due_date", "reminder_at", "timezone", "recurrence_rule", "recurrence_anchor",
     "list_id", "parent_id", "position", "version", "created_at", "updated_at",
 )  # fmt: skip
+_SHOWN = sql.SQL(", ").join(
+    [
+        *map(sql.Identifier, PAGE_COLUMNS[:13]),
+        sql.SQL("recurrence_rule IS NOT NULL AS is_recurring"),
+        *map(sql.Identifier, PAGE_COLUMNS[13:]),
+    ]
+)
 # the type a cursor's key must have for each sort (checked before it reaches SQL)
 SORT_KEY_TYPES: dict[str, type] = {
     "created_at": datetime,
@@ -180,7 +190,7 @@ def page_query(
         where = sql.SQL("{} AND ({}, id) {} (%(after_key)s::{}, %(after_id)s::uuid)").format(
             where, key, after_op, cast
         )
-    columns = sql.SQL(", ").join(map(sql.Identifier, PAGE_COLUMNS))
+    columns: sql.Composable = _SHOWN
     if total:
         columns = sql.SQL("{}, ({}) AS total").format(columns, count_query(filters, sort))
     return sql.SQL(
