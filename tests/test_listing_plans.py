@@ -209,7 +209,7 @@ def test_a_cursor_at_depth_40000_reads_one_page_where_offset_reads_them_all(
     sort = Sort("created_at", True)
     at_40000 = shapes.parameters(heavy_user, ListFilter(), limit=1, offset=40_000, after=None)
     deep = conn.execute(shapes.page_query(ListFilter(), sort, keyset=False), at_40000).fetchone()
-    after = After(deep[-1], deep[1])  # sort_key is the last column, id the second
+    after = After(deep[-1], deep[0])  # sort_key is the last column, id the first
     by_cursor = shapes.parameters(heavy_user, ListFilter(), limit=51, offset=0, after=after)
     by_offset = shapes.parameters(heavy_user, ListFilter(), limit=51, offset=40_000, after=None)
 
