@@ -2,9 +2,7 @@
 -- restated exactly: a rollback must restore them), the vocabulary and its triggers gone.
 DROP TRIGGER tasks_search_learn_insert ON tasks;
 DROP TRIGGER tasks_search_learn_update ON tasks;
-DROP FUNCTION taskapi_search_learn_inserted();
-DROP FUNCTION taskapi_search_learn_updated();
-DROP FUNCTION taskapi_search_learn(text, text[]);
+DROP FUNCTION taskapi_search_learn();
 DROP FUNCTION taskapi_search_match(text, text, boolean);
 DROP TABLE search_word_keys;
 DROP TABLE search_words;

@@ -56,34 +56,26 @@ BEGIN
     RETURN keys;
 END $$;
 
--- Adds the words of `words` that `owner`'s vocabulary lacks, with their typo keys.
-CREATE FUNCTION taskapi_search_learn(owner text, words text[]) RETURNS void
+-- Adds the words of the tasks a statement wrote that their users' vocabularies lack, with their
+-- typo keys. A statement trigger: a batch of creates is one statement, and so one lookup of its
+-- distinct words (a nested function per task or per user was three times as slow).
+CREATE FUNCTION taskapi_search_learn() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     WITH learned AS (
         INSERT INTO search_words (user_id, word)
-        SELECT DISTINCT owner, candidate.word FROM unnest(words) AS candidate (word)
-        WHERE NOT EXISTS (SELECT FROM search_words AS known WHERE known.user_id = owner AND known.word = candidate.word)
-        RETURNING word
+        SELECT written.user_id, written.word
+        FROM (
+            SELECT DISTINCT task.user_id, lexeme.word
+            FROM written_tasks AS task, unnest(tsvector_to_array(task.search_terms)) AS lexeme (word)
+        ) AS written
+        WHERE NOT EXISTS (
+            SELECT FROM search_words AS known WHERE known.user_id = written.user_id AND known.word = written.word
+        )
+        RETURNING user_id, word
     )
     INSERT INTO search_word_keys (user_id, key, word)
-    SELECT owner, key, word FROM learned, unnest(taskapi_search_keys(word)) AS key;
-END $$;
-
--- One call per user an INSERT statement touches (a batch of creates is one statement).
-CREATE FUNCTION taskapi_search_learn_inserted() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM taskapi_search_learn(user_id, array_agg(word))
-    FROM new_tasks, unnest(tsvector_to_array(search_terms)) AS word
-    GROUP BY user_id;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION taskapi_search_learn_updated() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM taskapi_search_learn(NEW.user_id, tsvector_to_array(NEW.search_terms));
+    SELECT user_id, key, word FROM learned, unnest(taskapi_search_keys(word)) AS key;
     RETURN NULL;
 END $$;
 
@@ -106,10 +98,9 @@ INSERT INTO search_word_keys (user_id, key, word)
 SELECT user_id, key, word FROM search_words, unnest(taskapi_search_keys(word)) AS key;
 
 CREATE TRIGGER tasks_search_learn_insert AFTER INSERT ON tasks
-    REFERENCING NEW TABLE AS new_tasks FOR EACH STATEMENT EXECUTE FUNCTION taskapi_search_learn_inserted();
-CREATE TRIGGER tasks_search_learn_update AFTER UPDATE OF title, description ON tasks
-    FOR EACH ROW WHEN (OLD.search_terms IS DISTINCT FROM NEW.search_terms)
-    EXECUTE FUNCTION taskapi_search_learn_updated();
+    REFERENCING NEW TABLE AS written_tasks FOR EACH STATEMENT EXECUTE FUNCTION taskapi_search_learn();
+CREATE TRIGGER tasks_search_learn_update AFTER UPDATE ON tasks
+    REFERENCING NEW TABLE AS written_tasks FOR EACH STATEMENT EXECUTE FUNCTION taskapi_search_learn();
 
 -- Every word of `typed` as a whole word, or with `prefix` as a word or the start of one; with
 -- `title_only`, in the title only (0005's rule, as a loop).
