@@ -70,7 +70,7 @@ def page(
     def run(query: sql.Composed, values: dict) -> list[Row]:
         if sent is not None:
             sent.append((query, values))
-        return conn.execute(query, values, prepare=False).fetchall()
+        return conn.execute(query, values, prepare=listing.prepare(filters)).fetchall()
 
     depth = params["limit"] + params["offset"]
     size = window(total, tasks, depth)

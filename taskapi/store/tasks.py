@@ -144,7 +144,7 @@ class TaskStore:
             count_sql: Any = listing.count_query(filters, sort)
         else:
             page_sql, count_sql = listing.statements(shape, sort, keyset)
-        prepare = False if listing.plan_depends_on_values(filters) else None
+        prepare = listing.prepare(filters)
         with self._db.connection() as conn:
             rows = conn.execute(page_sql, params, prepare=prepare).fetchall()
             count = rows[0] if rows else conn.execute(count_sql, params, prepare=prepare).fetchone()
@@ -158,7 +158,9 @@ class TaskStore:
         everything = ListFilter()
         with self._db.connection() as conn:
             with conn.pipeline():
-                total = conn.execute(listing.count_query(filters, ranked.BEST), params, prepare=False)
+                total = conn.execute(
+                    listing.count_query(filters, ranked.BEST), params, prepare=listing.prepare(filters)
+                )
                 tasks = conn.execute(listing.count_query(everything, ranked.BEST), {"user_id": user_id})
                 count, owned = total.fetchone(), tasks.fetchone()
             assert count is not None and owned is not None
