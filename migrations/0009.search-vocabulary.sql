@@ -12,7 +12,8 @@
 --   * a typed word finds, besides itself and its prefixes, the user's words that share a typo
 --     key with it, as whole words: the same tasks the keys in the documents found.
 -- A word stays in the vocabulary after its tasks are gone or edited: it then finds nothing.
--- Every key of both tables starts with user_id, so no search can read another user's words.
+-- Both tables are indexed by user_id first, and every read names the user: no search reads
+-- another user's words.
 --
 -- The search's query functions become PL/pgSQL: a SQL function with a subquery is parsed and
 -- planned again on every call, and the planner called several of them for each search (about
