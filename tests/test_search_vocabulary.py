@@ -52,3 +52,28 @@ def test_each_user_learns_only_from_their_own_tasks(database: Database, alice: A
     assert "snowboard" not in _words(database, alice.user_id)
     assert "cello" not in _words(database, bob.user_id)
     assert found(alice, "snowbord") == [] and found(bob, "snowbord") == ["Wax the snowboard"]
+
+
+def test_a_new_word_another_open_transaction_is_adding_does_not_wait_for_it(
+    database: Database, alice: Api
+) -> None:
+    """Two writers adding the same new word at once: neither waits (the vocabulary has no unique
+    key); the word is there twice until both commit, and the search reads it once."""
+    hangar = alice.request("POST", "/api/v1/lists", json={"name": "Hangar"})  # not the Inbox: a
+    assert hangar.status_code == 201, hangar.text  # list's open-task count is a row its writers share
+    with psycopg.connect(database.url) as open_transaction:
+        open_transaction.execute(
+            "INSERT INTO tasks (user_id, id, title, list_id) VALUES (%s, gen_random_uuid(), %s, %s)",
+            [alice.user_id, "Repair the zeppelin", hangar.json["id"]],
+        )  # its word is learned, not committed
+
+        created = alice.create(title="Inflate the zeppelin")  # would wait for the lock, then 503
+        assert created["title"] == "Inflate the zeppelin"
+        open_transaction.commit()
+
+    assert sorted(found(alice, "zepelin")) == ["Inflate the zeppelin", "Repair the zeppelin"]
+    with psycopg.connect(database.url) as conn:
+        (twice,) = conn.execute(
+            "SELECT count(*) FROM search_words WHERE user_id = %s AND word = 'zeppelin'", [alice.user_id]
+        ).fetchone()  # type: ignore[misc]
+    assert twice == 2
