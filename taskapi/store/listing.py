@@ -53,11 +53,12 @@ PAGE_COLUMNS = (
     "tags", "due_date", "reminder_at", "timezone", "recurrence_rule", "recurrence_anchor",
     "list_id", "parent_id", "position", "version", "created_at", "updated_at",
 )  # fmt: skip
+_RECURRING_AT = PAGE_COLUMNS.index("recurrence_anchor") + 1  # where the API shows is_recurring
 _SHOWN = sql.SQL(", ").join(
     [
-        *map(sql.Identifier, PAGE_COLUMNS[:13]),
+        *map(sql.Identifier, PAGE_COLUMNS[:_RECURRING_AT]),
         sql.SQL("recurrence_rule IS NOT NULL AS is_recurring"),
-        *map(sql.Identifier, PAGE_COLUMNS[13:]),
+        *map(sql.Identifier, PAGE_COLUMNS[_RECURRING_AT:]),
     ]
 )
 # the type a cursor's key must have for each sort (checked before it reaches SQL)
