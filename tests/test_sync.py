@@ -186,10 +186,11 @@ def test_a_slower_transaction_committing_after_a_faster_one_is_not_skipped(
 
     monkeypatch.setattr(TaskStore, "_roll_over", held_open)
     results: dict[str, Any] = {}
+    # completing it makes A a transaction of several statements (a PATCH of fields alone is
+    # one statement, committed as it runs): held open between its write and its commit
+    edit = {"title": "slow, edited", "completed": True}
     writer = threading.Thread(
-        target=lambda: results.update(
-            a=alice.request("PATCH", f"{TASKS}/{slow['id']}", json={"title": "slow, edited"})
-        )
+        target=lambda: results.update(a=alice.request("PATCH", f"{TASKS}/{slow['id']}", json=edit))
     )
     writer.start()
     try:

@@ -142,7 +142,7 @@ class Placer:
             target = self._inbox(conn, user_id, new)["id"]
         else:
             target = list_id
-        if current is not None and _stays(current, merged, target):
+        if current is not None and stays(current, merged, target):
             # nothing the lists' order, counts or trees depend on changes: no list lock needed
             return Place(target, parent_id, current["position"])
         wanted = {target, *([current["list_id"]] if current else [])}
@@ -283,7 +283,7 @@ class Placer:
         return following
 
 
-def _stays(current: Row, merged: Row, target: UUID) -> bool:
+def stays(current: Row, merged: Row, target: UUID) -> bool:
     """Whether the write leaves the task where it is, as open or done as it was, with its rule."""
     return (
         (target, merged["parent_id"]) == (current["list_id"], current["parent_id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,7 @@ from uuid import UUID
 
 import orjson
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb
 from uuid_utils.compat import uuid7
 
@@ -25,7 +27,7 @@ from taskapi.store.errors import (
 )
 from taskapi.store.listing import After, ListFilter, Sort
 from taskapi.store.newtasks import NewTasks
-from taskapi.store.placement import NeedLocks, Place, Placer
+from taskapi.store.placement import NeedLocks, Place, Placer, stays
 
 Row = dict[str, Any]
 Change = Callable[[Row], Mapping[str, Any]]
@@ -52,6 +54,18 @@ class ListPage:
     rows: list[Row]
     total: int
     has_more: bool
+
+
+def _unit(conn: psycopg.Connection[Row], current: Row, merged: Row) -> AbstractContextManager[Any]:
+    """The optimistic write's own transaction, or none when the write is its UPDATE alone (the
+    task stays in its list, parent and position, as open or done as it was, with its rule: no
+    list to lock, no sibling to move, no subtree, no next occurrence) and no enclosing
+    transaction is open: one statement is a transaction of its own, without the BEGIN and
+    COMMIT round trips. Inside a batch's transaction the write keeps its savepoint."""
+    alone = conn.info.transaction_status == TransactionStatus.IDLE
+    if alone and stays(current, merged, merged["list_id"]):
+        return nullcontext()
+    return conn.transaction()
 
 
 def _utc(value: Any) -> Any:
@@ -185,7 +199,7 @@ class TaskStore:
             current = self.get(user_id, task_id)
             fields = change(current)
             merged = _merged(current, fields, versions)
-            with self._db.connection() as conn, constraints_as_invalid(), conn.transaction():
+            with self._db.connection() as conn, constraints_as_invalid(), _unit(conn, current, merged):
                 written = self._write(conn, user_id, current, merged, fields)
                 if written is not None:
                     return written
