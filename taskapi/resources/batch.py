@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,10 @@ CREATE = ("POST", "/api/v1/tasks")
 ID_FIELDS = ("list_id", "parent_id")
 # a batch PostgreSQL rolled back to break a deadlock runs once more before the client gets a 503
 CONFLICT_RETRIES = 1
+# ... after this pause (seconds). The batch that won the deadlock is woken when the loser's locks
+# go, but a row the loser takes again before it wakes is the loser's once more: a retry sent at
+# once can deadlock with the same batch again.
+CONFLICT_PAUSE_SECONDS = 0.1
 _PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"  # a ref's stand-in while routes are checked
 _REF = re.compile(r"^\$([A-Za-z0-9_.-]{1,64})$")
 
@@ -152,6 +157,7 @@ class Batch:
                 if attempt == CONFLICT_RETRIES:
                     raise
                 log.info("batch rolled back by a transaction conflict; running it again")
+                time.sleep(CONFLICT_PAUSE_SECONDS)
 
     @idempotent
     def _once(self, req: falcon.Request, resp: falcon.Response) -> None:
