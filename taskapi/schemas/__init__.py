@@ -1,7 +1,8 @@
 """marshmallow schemas: the one place request shapes are checked, and the fields that go out.
 
 `load(SCHEMA, data)` is how a responder reads a body or a query: what it breaks becomes Invalid.
-The schemas themselves are in fields.py, tasks.py, lists.py, queries.py and batch.py."""
+The schemas themselves are in fields.py, tasks.py, lists.py, queries.py and batch.py;
+defaults.py is the load TaskInput makes."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from marshmallow.validate import Length, OneOf
 
 from taskapi.domain import rules
 from taskapi.domain.rules import ANCHORS, MESSAGES, PRIORITIES
+from taskapi.schemas.defaults import DefaultsAfterLoad
 from taskapi.schemas.fields import (
     INT32,
     BoundedList,
@@ -31,7 +32,7 @@ from taskapi.schemas.fields import (
 READ_ONLY = ("id", "user_id", "completed_at", "is_recurring", "version", "created_at", "updated_at")
 
 
-class TaskInput(Schema):
+class TaskInput(DefaultsAfterLoad):
     """The writable fields of a task (POST and PUT: all, with defaults; PATCH: those sent)."""
 
     class Meta:
