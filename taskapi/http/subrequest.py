@@ -23,8 +23,10 @@ _HEADER_NAMES = {"etag": "ETag", "www-authenticate": "WWW-Authenticate"}
 
 @dataclass(frozen=True)
 class Answer:
-    """What the responder answered: status, the headers it set, the body as JSON (None if none),
-    and the refusal it raised (rendered as the app renders it), if any."""
+    """What the responder answered: status, the headers it set, the body (None if none), and the
+    refusal it raised (rendered as the app renders it), if any. A refusal's body is its problem,
+    parsed (a batch adds to it); any other body is the JSON the responder wrote, to be sent as
+    it is (an orjson Fragment: not parsed only to be serialised again)."""
 
     status: int
     headers: dict[str, str]
@@ -128,4 +130,5 @@ def _request(call: Call, outer: Outer) -> falcon.Request:
 def _answer(resp: falcon.Response, error: Exception | None) -> Answer:
     headers = {_HEADER_NAMES.get(name, name.title()): value for name, value in resp.headers.items()}
     data = resp.data
-    return Answer(int(resp.status_code), headers, orjson.loads(data) if data else None, error)
+    body = None if not data else orjson.Fragment(data) if error is None else orjson.loads(data)
+    return Answer(int(resp.status_code), headers, body, error)
