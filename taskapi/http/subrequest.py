@@ -79,18 +79,19 @@ def run(responder: Responder, call: Call, outer: Outer) -> Answer:
 
 
 def run_all(
-    check: Callable[[falcon.Request], T],
+    check: Callable[[Any], T],
     write: Callable[[str, list[T]], Sequence[R]],
     send: Callable[[falcon.Response, R], None],
-    calls: Sequence[Call],
+    bodies: Sequence[Any],
     outer: Outer,
 ) -> list[Answer] | None:
-    """`calls` to one route as one write: each request `check`ed (what its responder reads from
-    it), all of them written by one `write` (for the user of `outer`), each answered by `send`, as
-    its responder answers. None when one is refused: `write` then wrote nothing, and each call
-    must `run` alone for its own answer. The server's own failure is raised, as by `run`."""
+    """Calls to one route as one write: each call's JSON body `check`ed (as its responder checks
+    the body it reads), all of them written by one `write` (for the user of `outer`), each
+    answered by `send`, as its responder answers. None when one is refused: `write` then wrote
+    nothing, and each call must `run` alone for its own answer. The server's own failure is
+    raised, as by `run`."""
     try:
-        values = [check(_request(call, outer)) for call in calls]
+        values = [check(body) for body in bodies]
         written = write(outer.req.context.user_id, values)
     except Exception as exc:
         if not is_refusal(exc):

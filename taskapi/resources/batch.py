@@ -144,6 +144,9 @@ class Batch:
         self._router = CompiledRouter()
         for template in BATCH_ROUTES:
             self._router.add_route(template, served[template])
+        creates = served[CREATE[1]]
+        assert isinstance(creates, TaskCollection)
+        self._creates = creates  # the resource of a run of creates (grouped), run as one write
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         for attempt in range(CONFLICT_RETRIES + 1):
@@ -174,33 +177,29 @@ class Batch:
         for group in grouped(operations):
             answered = self._create_all(outer, group, ids) if len(group) > 1 else None
             for index, op in enumerate(group):
-                call, answer = answered[index] if answered else self._one(outer, op, ids)
+                answer = answered[index] if answered else self._one(outer, op, ids)
                 if answer.error is not None:
                     raise BatchFailed(op.index, answer)
                 if op.ref is not None:
-                    ids[op.ref] = self._created_id(op, call, answer, outer)
+                    ids[op.ref] = self._created_id(op, answer, outer, ids)
                 results.append(answer.as_json())
         return results
 
-    def _one(
-        self, outer: subrequest.Outer, op: Operation, ids: dict[str, str]
-    ) -> tuple[subrequest.Call, subrequest.Answer]:
+    def _one(self, outer: subrequest.Outer, op: Operation, ids: dict[str, str]) -> subrequest.Answer:
         resource, call = self._call(op, ids)
-        return call, subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, outer)
+        return subrequest.run(getattr(resource, f"on_{op.method.lower()}"), call, outer)
 
     def _create_all(
         self, outer: subrequest.Outer, creates: list[Operation], ids: dict[str, str]
-    ) -> list[tuple[subrequest.Call, subrequest.Answer]] | None:
+    ) -> list[subrequest.Answer] | None:
         """A run of creates as the route's own halves around one store call (one INSERT), or None
         when one is refused (then nothing of the run was written, and the run goes one by one so
         that the refused operation gets the route's own answer)."""
-        calls = [self._call(op, ids) for op in creates]
-        resource = calls[0][0]
-        assert isinstance(resource, TaskCollection)
-        answers = subrequest.run_all(
-            resource.new_task, resource.store.create_many, resource.send_created, [c for _, c in calls], outer
+        bodies = [None if op.body is None else resolve_body(op.body, ids) for op in creates]
+        resource = self._creates
+        return subrequest.run_all(
+            resource.new_task, resource.store.create_many, resource.send_created, bodies, outer
         )
-        return None if answers is None else [(call, a) for (_, call), a in zip(calls, answers, strict=True)]
 
     def _route(self, path: str) -> tuple[object, dict[str, Any], str] | None:
         """The batch route `path` is on: its resource, path parameters and URI template."""
@@ -219,16 +218,15 @@ class Batch:
         body = None if op.body is None else orjson.dumps(resolve_body(op.body, ids))
         return resource, subrequest.Call(op.method, path, template, params, op.headers, body)
 
-    @staticmethod
     def _created_id(
-        op: Operation, call: subrequest.Call, answer: subrequest.Answer, outer: subrequest.Outer
+        self, op: Operation, answer: subrequest.Answer, outer: subrequest.Outer, ids: dict[str, str]
     ) -> str:
         location = answer.headers.get("Location")
         if location is None:
             error = Invalid(
                 {"ref": ["Only an operation that creates (answers with a Location) names an id."]}
             )
-            raise BatchFailed(op.index, subrequest.refuse(call, outer, error))
+            raise BatchFailed(op.index, subrequest.refuse(self._call(op, ids)[1], outer, error))
         return location.rstrip("/").rsplit("/", 1)[-1]
 
     def _parse(self, raw: list[dict[str, Any]]) -> list[Operation]:

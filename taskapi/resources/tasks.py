@@ -158,13 +158,13 @@ class TaskCollection(_TaskResource):
 
     @idempotent
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.send_created(resp, self.store.create(req.context.user_id, self.new_task(req)))
+        self.send_created(resp, self.store.create(req.context.user_id, self.new_task(read_json_object(req))))
 
     # a create in two halves around the store call, for a batch's run of creates to share
     @staticmethod
-    def new_task(req: falcon.Request) -> dict[str, Any]:
-        """The new task's writable fields, checked, defaults applied."""
-        return load(TASK_INPUT, read_json_object(req))
+    def new_task(body: Any) -> dict[str, Any]:
+        """The new task's writable fields from the request's JSON body, checked, defaults applied."""
+        return load(TASK_INPUT, body)
 
     @classmethod
     def send_created(cls, resp: falcon.Response, row: dict[str, Any]) -> None:
