@@ -40,17 +40,17 @@ any_bodies = st.fixed_dictionaries(
 )
 
 
-def full_load(data: Any) -> Any:
+def full_load(data: Any, many: bool = False) -> Any:
     """What marshmallow's own load gives: each left-out field through its field."""
     try:
-        return Schema.load(TASK_INPUT, data)
+        return Schema.load(TASK_INPUT, data, many=many)
     except ValidationError as exc:
         return ("refused", exc.messages)
 
 
-def fast_load(data: Any) -> Any:
+def fast_load(data: Any, many: bool = False) -> Any:
     try:
-        return TASK_INPUT.load(data)
+        return TASK_INPUT.load(data, many=many)
     except ValidationError as exc:
         return ("refused", exc.messages)
 
@@ -65,6 +65,24 @@ def test_a_load_of_valid_fields_is_the_full_load(body: dict[str, Any]) -> None:
 @given(any_bodies)
 def test_a_load_is_the_full_load_whatever_the_body(body: dict[str, Any]) -> None:
     assert fast_load(body) == full_load(body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(valid_bodies, max_size=8))
+def test_a_load_of_many_is_the_full_load_of_many(bodies: list[dict[str, Any]]) -> None:
+    assert fast_load(bodies, many=True) == full_load(bodies, many=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(any_bodies, max_size=8))
+def test_a_load_of_many_is_the_full_load_of_many_whatever_the_bodies(bodies: list[dict[str, Any]]) -> None:
+    assert fast_load(bodies, many=True) == full_load(bodies, many=True)
+
+
+@pytest.mark.parametrize("data", [{"title": "not a list"}, "x", [{"title": "a"}, "x"]])
+def test_many_of_what_is_no_list_of_objects_is_refused_as_marshmallow_refuses_it(data: Any) -> None:
+    assert fast_load(data, many=True) == full_load(data, many=True)
+    assert fast_load(data, many=True)[0] == "refused"
 
 
 @pytest.mark.parametrize("body", [{"title": "Buy milk"}, {"title": "Buy milk", "tags": ["a", "A"]}])

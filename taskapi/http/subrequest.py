@@ -79,19 +79,19 @@ def run(responder: Responder, call: Call, outer: Outer) -> Answer:
 
 
 def run_all(
-    check: Callable[[Any], T],
+    check: Callable[[list[Any]], list[T]],
     write: Callable[[str, list[T]], Sequence[R]],
     send: Callable[[falcon.Response, R], None],
     bodies: Sequence[Any],
     outer: Outer,
 ) -> list[Answer] | None:
-    """Calls to one route as one write: each call's JSON body `check`ed (as its responder checks
-    the body it reads), all of them written by one `write` (for the user of `outer`), each
+    """Calls to one route as one write: the calls' JSON bodies `check`ed together (each as its
+    responder checks the body it reads), all of them written by one `write` (for the user of `outer`), each
     answered by `send`, as its responder answers. None when one is refused: `write` then wrote
     nothing, and each call must `run` alone for its own answer. The server's own failure is
     raised, as by `run`."""
     try:
-        values = [check(body) for body in bodies]
+        values = check(list(bodies))
         written = write(outer.req.context.user_id, values)
     except Exception as exc:
         if not is_refusal(exc):

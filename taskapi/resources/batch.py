@@ -198,7 +198,7 @@ class Batch:
         bodies = [None if op.body is None else resolve_body(op.body, ids) for op in creates]
         resource = self._creates
         return subrequest.run_all(
-            resource.new_task, resource.store.create_many, resource.send_created, bodies, outer
+            resource.new_tasks, resource.store.create_many, resource.send_created, bodies, outer
         )
 
     def _route(self, path: str) -> tuple[object, dict[str, Any], str] | None:

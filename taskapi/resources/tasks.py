@@ -20,7 +20,16 @@ from taskapi.openapi.facts import (
     operation,
     problems,
 )
-from taskapi.schemas import LIST_QUERY, TASK_INPUT, TASK_MOVE, ListQuery, listed_task_json, load, task_json
+from taskapi.schemas import (
+    LIST_QUERY,
+    TASK_INPUT,
+    TASK_MOVE,
+    ListQuery,
+    listed_task_json,
+    load,
+    load_many,
+    task_json,
+)
 from taskapi.store import After, IdempotencyStore, ListFilter, MoveAfter, Sort, TaskChange, TaskStore
 from taskapi.store.listing import SORT_KEY_TYPES
 
@@ -165,6 +174,12 @@ class TaskCollection(_TaskResource):
     def new_task(body: Any) -> dict[str, Any]:
         """The new task's writable fields from the request's JSON body, checked, defaults applied."""
         return load(TASK_INPUT, body)
+
+    @staticmethod
+    def new_tasks(bodies: list[Any]) -> list[dict[str, Any]]:
+        """`new_task` of each body, loaded together (a refusal names no single body: each of a run
+        refused is checked again alone, for its own answer)."""
+        return load_many(TASK_INPUT, bodies)
 
     @classmethod
     def send_created(cls, resp: falcon.Response, row: dict[str, Any]) -> None:

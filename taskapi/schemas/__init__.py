@@ -83,8 +83,19 @@ BATCH_INPUT = BatchInput()
 
 def load(schema: Schema, data: Any, *, partial: bool = False) -> dict[str, Any]:
     """`data` through `schema`; what it breaks becomes Invalid, the API's one refusal."""
+    loaded: dict[str, Any] = _load(schema, data, partial=partial, many=False)
+    return loaded
+
+
+def load_many(schema: Schema, data: list[Any]) -> list[dict[str, Any]]:
+    """`load` of each item of `data`, made as one load (a refusal names items by their index)."""
+    loaded: list[dict[str, Any]] = _load(schema, data, partial=False, many=True)
+    return loaded
+
+
+def _load(schema: Schema, data: Any, *, partial: bool, many: bool) -> Any:
     try:
-        return schema.load(data, partial=partial)
+        return schema.load(data, partial=partial, many=many)
     except ValidationError as exc:
         errors = flatten_errors(exc.messages)
         # marshmallow keeps the error in a local of the frame it raised it from: error, traceback
@@ -196,5 +207,6 @@ __all__ = [
     "list_json",
     "listed_task_json",
     "load",
+    "load_many",
     "task_json",
 ]
