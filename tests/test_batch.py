@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from taskapi.resources.batch import Operation, refs_of, resolve_body, resolve_path
+from taskapi.resources.batch import refs_of, resolve_body, resolve_path
 from tests.api import Api
 
 BATCH = "/api/v1/batch"
@@ -270,10 +270,12 @@ def test_a_failed_batch_with_an_idempotency_key_keeps_neither_key_nor_writes(ali
 
 def test_refs_are_found_and_resolved_in_path_segments_and_id_fields_only() -> None:
     body = {"list_id": "$l1", "parent_id": "$t1", "title": "$t1", "tags": ["$t1"]}
-    op = Operation(3, "PATCH", f"{TASKS}/$t1", body, {}, None)
-    assert sorted(refs_of(op)) == [("body.list_id", "l1"), ("body.parent_id", "t1"), ("path", "t1")]
+    path = f"{TASKS}/$t1"
+    assert sorted(refs_of(path, body)) == [("body.list_id", "l1"), ("body.parent_id", "t1"), ("path", "t1")]
+    assert refs_of(TASKS, {"title": "$t1"}) == [] and refs_of(TASKS, None) == []
     ids = {"t1": SOME_ID, "l1": "list-1"}
-    assert resolve_path(op.path, ids) == f"{TASKS}/{SOME_ID}"
+    assert resolve_path(path, ids) == f"{TASKS}/{SOME_ID}"
+    assert resolve_path(TASKS, ids) == TASKS
     assert resolve_body(body, ids) == {**body, "list_id": "list-1", "parent_id": SOME_ID}
     assert resolve_path(f"{TASKS}/a$t1", ids) == f"{TASKS}/a$t1"  # a whole segment only
 

@@ -11,7 +11,7 @@ import pytest
 
 from taskapi.app import create_app
 from taskapi.config import Config
-from taskapi.resources.batch import Operation, grouped
+from taskapi.resources.batch import Operation, grouped, refs_of
 from tests.api import Api
 from tests.test_batch import TASKS, batch, changes_since, comparable, sync_cursor, titles
 
@@ -131,7 +131,7 @@ def test_creates_under_a_task_made_in_the_same_run_wait_for_its_id(alice: Api) -
 def _op(
     index: int, method: str, path: str, body: dict[str, Any] | None = None, ref: str | None = None
 ) -> Operation:
-    return Operation(index, method, path, body, {}, ref)
+    return Operation(index, method, path, body, {}, ref, refs_of(path, body))
 
 
 def test_consecutive_creates_are_grouped_until_one_names_a_ref_of_the_group_or_another_route_comes() -> None:

@@ -61,6 +61,7 @@ class Operation:
     body: dict[str, Any] | None
     headers: dict[str, str]
     ref: str | None
+    refs: list[tuple[str, str]]  # (field, ref name) for each `$<ref>` it uses (refs_of)
 
 
 class BatchFailed(Exception):
@@ -235,16 +236,19 @@ class Batch:
         later = {op["ref"]: index for index, op in enumerate(raw) if "ref" in op}
         defined: set[str] = set()
         operations = []
+        routes: dict[str, tuple[object, dict[str, Any], str] | None] = {}  # by path, refs as stand-ins
         for index, data in enumerate(raw):
+            path, body = data["path"].rstrip("/") or "/", data.get("body")
             op = Operation(
                 index,
                 data["method"],
-                data["path"].rstrip("/") or "/",
-                data.get("body"),
+                path,
+                body,
                 {"If-Match": data["headers"]["if_match"]} if "if_match" in data.get("headers", {}) else {},
                 data.get("ref"),
+                refs_of(path, body),
             )
-            for field, messages in self._check(op, defined, later).items():
+            for field, messages in self._check(op, defined, later, routes).items():
                 errors.setdefault(f"operations[{index}].{field}", []).extend(messages)
             if op.ref is not None:
                 if op.ref in defined:
@@ -257,9 +261,15 @@ class Batch:
             raise Invalid(flatten_errors(errors))
         return operations
 
-    def _check(self, op: Operation, defined: set[str], later: dict[str, int]) -> dict[str, list[str]]:
+    def _check(
+        self,
+        op: Operation,
+        defined: set[str],
+        later: dict[str, int],
+        routes: dict[str, tuple[object, dict[str, Any], str] | None],
+    ) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}
-        for field, name in refs_of(op):
+        for field, name in op.refs:
             if name not in defined:
                 where = f"the ref of operation {later[name]}, which runs later" if name in later else "no ref"
                 errors.setdefault(field, []).append(f"${name} is {where}: a ref names an earlier operation.")
@@ -268,7 +278,10 @@ class Batch:
         if "?" in op.path or "#" in op.path:
             errors.setdefault("path", []).append("Must be a path alone, with no query or fragment.")
             return errors
-        found = self._route(resolve_path(op.path, {}, _PLACEHOLDER_ID))
+        path = resolve_path(op.path, {}, _PLACEHOLDER_ID)
+        if path not in routes:
+            routes[path] = self._route(path)
+        found = routes[path]
         if found is None:
             errors.setdefault("path", []).append(f"Not a route a batch runs; these are: {_allowed()}.")
         elif op.method not in BATCH_ROUTES[found[2]]:
@@ -283,7 +296,7 @@ def grouped(operations: list[Operation]) -> Iterator[list[Operation]]:
     run: list[Operation] = []
     for op in operations:
         creates = (op.method, op.path) == CREATE
-        if run and (not creates or {name for _, name in refs_of(op)} & {o.ref for o in run}):
+        if run and (not creates or {name for _, name in op.refs} & {o.ref for o in run}):
             yield run
             run = []
         if creates:
@@ -298,11 +311,13 @@ def _allowed() -> str:
     return ", ".join(f"{'|'.join(methods)} {template}" for template, methods in BATCH_ROUTES.items())
 
 
-def refs_of(op: Operation) -> list[tuple[str, str]]:
-    """(field, ref name) for every `$<ref>` the operation uses: path segments and id fields."""
-    found = [("path", m.group(1)) for segment in op.path.split("/") if (m := _REF.match(segment))]
+def refs_of(path: str, body: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(field, ref name) for every `$<ref>` an operation uses: path segments and id fields."""
+    found = []
+    if "$" in path:
+        found = [("path", m.group(1)) for segment in path.split("/") if (m := _REF.match(segment))]
     for field in ID_FIELDS:
-        value = (op.body or {}).get(field)
+        value = (body or {}).get(field)
         if isinstance(value, str) and (m := _REF.match(value)):
             found.append((f"body.{field}", m.group(1)))
     return found
@@ -310,6 +325,8 @@ def refs_of(op: Operation) -> list[tuple[str, str]]:
 
 def resolve_path(path: str, ids: dict[str, str], default: str | None = None) -> str:
     """`path` with each `$<ref>` segment replaced by its id (or `default`, while checking routes)."""
+    if "$" not in path:
+        return path  # a ref is a whole segment that starts with $
     segments = [(ids.get(m.group(1), default) if (m := _REF.match(s)) else s) for s in path.split("/")]
     return "/".join(s if s is not None else "" for s in segments)
 
