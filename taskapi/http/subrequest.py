@@ -86,10 +86,10 @@ def run_all(
     outer: Outer,
 ) -> list[Answer] | None:
     """Calls to one route as one write: the calls' JSON bodies `check`ed together (each as its
-    responder checks the body it reads), all of them written by one `write` (for the user of `outer`), each
-    answered by `send`, as its responder answers. None when one is refused: `write` then wrote
-    nothing, and each call must `run` alone for its own answer. The server's own failure is
-    raised, as by `run`."""
+    responder checks the body it reads), all written by one `write` (for the user of `outer`),
+    each answered by `send`, as its responder answers. None when one is refused: `write` then
+    wrote nothing, and each call must `run` alone for its own answer. The server's own failure
+    is raised, as by `run`."""
     try:
         values = check(list(bodies))
         written = write(outer.req.context.user_id, values)
