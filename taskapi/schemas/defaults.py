@@ -3,6 +3,7 @@ out, rather than running each of them through its field."""
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,7 +43,12 @@ class DefaultsAfterLoad(Schema):
             return super().load(data, many=many, partial=partial, unknown=unknown)
         try:
             loaded = super().load(data, many=many, partial=True, unknown=unknown)
-        except ValidationError:
+        except ValidationError as exc:
+            # its frames hold the body in a cycle until a collection (see schemas.load): free them,
+            # and load again outside this block, so the second error does not chain the first
+            traceback.clear_frames(exc.__traceback__)
+            loaded = None
+        if loaded is None:
             return super().load(data, many=many, unknown=unknown)  # every wrong field named
         for item in loaded if many else [loaded]:
             if not self._required <= item.keys():
