@@ -82,7 +82,7 @@ def run_all(
     check: Callable[[list[Any]], list[T]],
     write: Callable[[str, list[T]], Sequence[R]],
     send: Callable[[falcon.Response, R], None],
-    bodies: Sequence[Any],
+    bodies: list[Any],
     outer: Outer,
 ) -> list[Answer] | None:
     """Calls to one route as one write: the calls' JSON bodies `check`ed together (each as its
@@ -91,7 +91,7 @@ def run_all(
     wrote nothing, and each call must `run` alone for its own answer. The server's own failure
     is raised, as by `run`."""
     try:
-        values = check(list(bodies))
+        values = check(bodies)
         written = write(outer.req.context.user_id, values)
     except Exception as exc:
         if not is_refusal(exc):
